@@ -1,0 +1,1 @@
+"""Data spine: canonical schemas, ingestion, public-format adapters and the demo shop."""

@@ -1,0 +1,62 @@
+"""The real ``shoplens`` command in a subprocess: exit codes, one-line errors, reconciliation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GOOD = "order_id,customer_id,ts,total\no1,c1,2024-05-01,10\no2,c2,2024-05-02,x\n"
+
+
+def shoplens(*args: str, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SHOPLENS_HOME": str(home), "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "shoplens.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_help_reads_well(tmp_path):
+    out = shoplens("--help", home=tmp_path)
+    assert out.returncode == 0
+    for command in ("ingest", "demo", "run", "report", "tables"):
+        assert command in out.stdout
+
+
+def test_ingest_prints_the_reconciliation(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    out = shoplens("ingest", str(path), "--table", "orders", home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "read = loaded + duplicates + quarantined" in out.stdout
+    assert "not a number in total" in out.stdout
+    assert (tmp_path / "shoplens.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "missing.csv", "--table", "orders"], "file not found"),
+        (["ingest", "{f}", "--table", "orders", "--format", "xml"], "unknown format 'xml'"),
+        (["ingest", "{f}", "--table", "shoppers"], "unknown table 'shoppers'"),
+        (["ingest", "{f}", "--table", "events"], "lacks required column(s) for events: type"),
+        (["ingest", "{f}", "--mapping", "nosuch"], "unknown mapping 'nosuch'"),
+        (["ingest", "{f}"], "say which table"),
+        (["run", "--data", "missing-folder"], "not a folder"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_code_2(tmp_path, args, message):
+    f = tmp_path / "events.csv"
+    f.write_text("customer_id,ts\nc1,2024-01-01\n", encoding="utf-8")
+    out = shoplens(*[a.replace("{f}", str(f)) for a in args], home=tmp_path)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr + out.stdout
+    assert message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
