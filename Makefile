@@ -24,8 +24,8 @@ demo: install sysdeps
 	@echo "Open the report: file://$(CURDIR)/report/index.html"
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: install sysdeps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
