@@ -231,3 +231,20 @@ def test_reconciliation_always_holds(duck, tmp_path_factory, rows):
     assert rec.quarantined == len(rows) - len(good_keys)
     assert rec.loaded == len(set(good_keys) - before)
     assert set(duck.table("orders").order_id.to_pandas()) == before | set(good_keys)
+
+
+def test_local_times_across_dst_changes_are_kept(duck, tmp_path):
+    """São Paulo skipped 2017-10-15 00:00-01:00; London repeated 2023-10-29 01:00-02:00."""
+    text = "order_id,customer_id,ts,total\n1,c,2017-10-15 00:30:00,1\n2,c,2017-10-16 00:30:00,1\n"
+    rec = ingest_file(duck, _write(tmp_path, "o.csv", text), "orders", timezone="America/Sao_Paulo")
+    assert rec.loaded == 2
+    got = duck.table("orders").to_pandas().set_index("order_id")["ts"]
+    # the skipped half hour moves forward to 01:00 local (-02:00); the next day is -02:00 too
+    assert got["1"].to_pydatetime() == datetime(2017, 10, 15, 3, 0, tzinfo=UTC)
+    assert got["2"].to_pydatetime() == datetime(2017, 10, 16, 2, 30, tzinfo=UTC)
+    text = "order_id,customer_id,ts,total\n3,c,2023-10-29 01:30:00,1\n4,c,29/10/2023 01:30,1\n"
+    ingest_file(duck, _write(tmp_path, "p.csv", text), "orders", timezone="Europe/London")
+    got = duck.table("orders").to_pandas().set_index("order_id")["ts"]
+    # ambiguous local time is read as standard time (GMT): 01:30 UTC, on both parse paths
+    assert got["3"].to_pydatetime() == datetime(2023, 10, 29, 1, 30, tzinfo=UTC)
+    assert got["4"].to_pydatetime() == datetime(2023, 10, 29, 1, 30, tzinfo=UTC)

@@ -53,6 +53,9 @@ def parse_timestamps(values: pd.Series, timezone: str = "UTC") -> pd.Series:
         return values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return _localize(values, timezone)
+    fast = _parse_iso(values, timezone)
+    if fast is not None:
+        return fast
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
     present = values.notna()
     if not present.any():
@@ -64,6 +67,19 @@ def parse_timestamps(values: pd.Series, timezone: str = "UTC") -> pd.Series:
     mapped = pd.to_datetime(values[present].map(parsed), utc=True)
     out[present] = mapped.astype("datetime64[us, UTC]")
     return out
+
+
+def _parse_iso(values: pd.Series, timezone: str) -> pd.Series | None:
+    """Vectorised parse when every value is ISO 8601 with the same tz-awareness, else None."""
+    try:
+        parsed = pd.to_datetime(values, format="ISO8601", errors="raise")
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return parsed.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    if pd.api.types.is_datetime64_dtype(parsed.dtype):
+        return _localize(parsed, timezone)
+    return None  # mixed offsets come back as objects
 
 
 def _parse_one(value: object, timezone: str) -> pd.Timestamp:
@@ -80,14 +96,18 @@ def _parse_one(value: object, timezone: str) -> pd.Timestamp:
     if ts is pd.NaT:
         return pd.NaT
     try:
-        ts = ts.tz_localize(timezone) if ts.tzinfo is None else ts
+        if ts.tzinfo is None:
+            ts = ts.tz_localize(timezone, ambiguous=False, nonexistent="shift_forward")
         return ts.tz_convert("UTC")
     except Exception:  # nonexistent local times and the like
         return pd.NaT
 
 
 def _localize(values: pd.Series, timezone: str) -> pd.Series:
-    local = values.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    """Read naive times in ``timezone``: a time skipped by a DST change moves forward, and
+    one that occurs twice is read as standard time."""
+    standard = np.zeros(len(values), dtype=bool)
+    local = values.dt.tz_localize(timezone, ambiguous=standard, nonexistent="shift_forward")
     return local.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
 
 

@@ -3,8 +3,8 @@
 Two layouts, both whitespace-separated:
 
 * ``CDNOW_master.txt``: a header line, then ``customer_id date number_of_cds dollar_value``;
-* ``CDNOW_sample.txt``: no header, ``customer_id master_id date number_of_cds dollar_value``
-  (the 2,357-customer sample of the BG/NBD paper; ``customer_id`` renumbers the sample).
+* ``CDNOW_sample.txt``: no header, ``master_id sample_id date number_of_cds dollar_value``
+  (the 2,357-customer sample of the BG/NBD paper); the master id is kept as customer id.
 
 Dates are ``YYYYMMDD``. Each line is one purchase occasion, mapped to an order whose id is
 ``<customer>:<date>:<n>`` (``n`` counts lines of the same customer and day in file order,
@@ -58,7 +58,7 @@ def read_cdnow(path: str | Path) -> pd.DataFrame:
                 continue
             if fields[0] == "customer_id":  # master header
                 continue
-            if len(fields) == 5:  # sample: drop the master id
+            if len(fields) == 5:  # sample: drop the sample id, keep the master id
                 fields = [fields[0], *fields[2:]]
             fields = (fields + [None] * 4)[:4]
             rows.append(fields)

@@ -1,0 +1,272 @@
+"""The seeded demo shop: a realistic, bilingual e-commerce data set with a known answer.
+
+:func:`generate_demo` writes one Parquet file per canonical table (customers, items,
+events, orders, order_items, reviews, messages) and a ground truth (``ground_truth.json``
+plus Parquet files in ``truth/``) holding the latent customer types, churn dates, funnel
+rates, calendar, review labels and conversation intents. See ``docs/demo.md``.
+
+Examples
+--------
+>>> import tempfile
+>>> shop = generate_demo(tempfile.mkdtemp(), customers=50, items=20, events=2000, months=3)
+>>> sorted(shop.files)[:3]
+['customers', 'events', 'items']
+>>> shop.counts["events"] <= 2000
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shoplens.data.demo.behaviour import expand_sessions, price_factors
+from shoplens.data.demo.calendar import WEEKLY, build_calendar, period
+from shoplens.data.demo.catalog import CATEGORY_KEYS, make_catalog
+from shoplens.data.demo.chats import INTENTS
+from shoplens.data.demo.customers import (
+    CHANNEL_NAMES,
+    CHANNELS,
+    CUSTOMER_TYPES,
+    DEVICES,
+    TYPE_NAMES,
+    make_customers,
+)
+from shoplens.data.demo.output import write_canonical, write_json, write_plain
+from shoplens.data.demo.reviews import ASPECTS, SENTIMENTS
+from shoplens.data.demo.sessions import CAP, STAGES, draw_sessions
+from shoplens.data.demo.tables import (
+    build_events,
+    build_messages,
+    build_orders,
+    build_reviews,
+    finish_events,
+)
+from shoplens.data.demo.timeline import VISIT_KINDS, churn_truth, place_visits
+from shoplens.errors import InputError
+
+__all__ = ["DemoShop", "generate_demo"]
+
+TRUTH_VERSION = 1
+
+
+@dataclass
+class DemoShop:
+    """What :func:`generate_demo` wrote: table files, the ground truth and row counts."""
+
+    out_dir: Path
+    files: dict[str, Path]
+    truth_path: Path
+    truth_files: dict[str, Path] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _funnel_rates() -> dict:
+    return {
+        t: {
+            c: {s: round(min(CAP, CUSTOMER_TYPES[t][s] * CHANNELS[c][s]), 6) for s in STAGES}
+            for c in CHANNEL_NAMES
+        }
+        for t in TYPE_NAMES
+    }
+
+
+def generate_demo(
+    out_dir: str | Path,
+    *,
+    customers: int = 5000,
+    items: int = 1000,
+    events: int = 500_000,
+    months: int = 18,
+    start: str = "2025-05-01",
+    seed: int = 7,
+    progress: Callable[[str], object] | None = None,
+) -> DemoShop:
+    """Generate the demo shop into ``out_dir``; the same arguments give identical files.
+
+    Parameters
+    ----------
+    out_dir
+        Folder to write into (created if missing); existing demo files are overwritten.
+    customers, items, events
+        Number of customers, catalog items and (at most) events; the event count lands
+        within a few events of ``events`` unless the customers are too few to make them.
+    months, start
+        Length and first day (UTC) of the simulated period.
+    seed
+        Seed of the random generator.
+    progress
+        Optional callback, called with the name of each step as it starts.
+
+    Returns
+    -------
+    DemoShop
+        Paths of the table files and ground truth, and the row counts.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> shop = generate_demo(tempfile.mkdtemp(), customers=40, items=15, events=1500, months=2)
+    >>> shop.truth_path.name
+    'ground_truth.json'
+    """
+    if customers < 1 or items < 10 or events < 1 or months < 1:
+        raise InputError("demo sizes must be positive, with at least 10 items")
+    say = progress or (lambda step: None)
+    out = Path(out_dir)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    t0, t1 = period(start, months)
+    t0_ns, t1_ns = t0.value, t1.value
+
+    say("catalog and customers")
+    cal, shop_events = build_calendar(start, months)
+    catalog = make_catalog(rng, items)
+    pop = make_customers(rng, customers, cal, start, months, len(CATEGORY_KEYS))
+    say("sessions")
+    sess = draw_sessions(rng, pop, cal, events, len(CATEGORY_KEYS))
+    se = expand_sessions(rng, sess, catalog, pop.lang, price_factors(cal, shop_events))
+    tl = place_visits(rng, sess, se, pop, cal, t0_ns, t1_ns)
+    say("events and orders")
+    ev = build_events(sess, se, tl, pop)
+    orders, lines, order_of = build_orders(ev, sess, se, pop, t1_ns)
+    say("reviews and chats")
+    reviews, review_truth = build_reviews(rng, ev, sess, catalog, pop)
+    messages, conv_truth, conv_ids = build_messages(rng, ev, sess, catalog, pop, order_of)
+    events_frame, session_id = finish_events(
+        ev,
+        sess,
+        tl,
+        catalog,
+        pop,
+        order_of,
+        reviews["review_id"].to_numpy(),
+        reviews["rating"].to_numpy(),
+        conv_ids,
+    )
+    first_visit = tl.visits.groupby("cust")["start"].min()
+    first = pop.acq_ts.copy()
+    idx = first_visit.index.to_numpy()
+    first[idx] = np.minimum(first[idx], first_visit.to_numpy())
+    customers_frame = pop.frame.assign(first_seen=first)
+
+    say("writing tables")
+    tables = {
+        "customers": customers_frame,
+        "items": catalog.frame,
+        "events": events_frame,
+        "orders": orders,
+        "order_items": lines.assign(
+            item_id=catalog.frame["item_id"].to_numpy()[lines["item"].to_numpy()]
+        ),
+        "reviews": reviews,
+        "messages": messages,
+    }
+    files = {name: write_canonical(f, name, out / f"{name}.parquet") for name, f in tables.items()}
+
+    say("writing ground truth")
+    v = tl.visits
+    s_of_visit = v["sess"].to_numpy()
+    kind = v["kind"].to_numpy()
+    shop = kind == 0
+    cust_ids = pop.frame["customer_id"].to_numpy()
+    day = sess["day"].to_numpy()[s_of_visit]
+    sessions_truth = pd.DataFrame(
+        {
+            "session_id": session_id,
+            "customer_id": cust_ids[v["cust"].to_numpy()],
+            "customer_type": np.asarray(TYPE_NAMES, dtype=object)[
+                pop.type_idx[v["cust"].to_numpy()]
+            ],
+            "kind": np.asarray(VISIT_KINDS, dtype=object)[kind],
+            "start": v["start"].to_numpy(),
+            "date": np.where(shop, cal["date"].to_numpy()[day], None),
+            "calendar_event": np.where(shop, cal["event"].to_numpy()[day], None),
+            "channel": np.where(
+                shop,
+                np.asarray(CHANNEL_NAMES, dtype=object)[sess["channel"].to_numpy()[s_of_visit]],
+                None,
+            ),
+            "device": np.where(
+                shop,
+                np.asarray(list(DEVICES), dtype=object)[sess["device"].to_numpy()[s_of_visit]],
+                None,
+            ),
+            **{
+                f"p_{st}": np.where(shop, sess[f"p_{st}"].to_numpy()[s_of_visit], np.nan)
+                for st in STAGES
+            },
+            "carted": shop & (sess["cart"].to_numpy()[s_of_visit] > 0),
+            "checked_out": shop & (sess["checkout"].to_numpy()[s_of_visit] > 0),
+            "purchased": shop & (sess["purchase"].to_numpy()[s_of_visit] > 0),
+            "order_id": np.where(shop, order_of[s_of_visit], None),
+        }
+    )
+    sessions_truth = sessions_truth.sort_values("session_id", kind="stable").reset_index(drop=True)
+    tf = out / "truth"
+    truth_files = {
+        "customers": write_plain(
+            churn_truth(pop, t0_ns, t1_ns),
+            tf / "customers.parquet",
+            ("churn_date", "active_from", "active_to"),
+        ),
+        "items": write_plain(catalog.truth, tf / "items.parquet"),
+        "sessions": write_plain(sessions_truth, tf / "sessions.parquet", ("start",)),
+        "calendar": write_plain(cal, tf / "calendar.parquet"),
+        "reviews": write_plain(review_truth, tf / "reviews.parquet"),
+        "conversations": write_plain(conv_truth, tf / "conversations.parquet"),
+    }
+    counts = {name: len(f) for name, f in tables.items()}
+    counts["sessions"] = int(shop.sum())
+    truth = {
+        "version": TRUTH_VERSION,
+        "generator": "shoplens.data.demo",
+        "params": {
+            "customers": customers,
+            "items": items,
+            "events": events,
+            "months": months,
+            "start": t0.strftime("%Y-%m-%d"),
+            "end": t1.strftime("%Y-%m-%d"),
+            "seed": seed,
+        },
+        "counts": counts,
+        "currency": "CNY",
+        "customer_types": CUSTOMER_TYPES,
+        "channels": {c: {s: CHANNELS[c][s] for s in STAGES} for c in CHANNEL_NAMES},
+        "funnel": {
+            "stages": list(STAGES),
+            "definition": {
+                "cart": "P(session has add_to_cart | shop session); every shop session has a view",
+                "checkout": "P(session has checkout | session has add_to_cart)",
+                "purchase": "P(session has purchase | session has checkout)",
+            },
+            "formula": "p = min(cap, customer_types[type][stage] * channels[channel][stage]"
+            " * calendar[date][stage + '_uplift'])",
+            "cap": CAP,
+            "rates": _funnel_rates(),
+            "per_session_file": "truth/sessions.parquet",
+        },
+        "calendar": {
+            "weekly": list(WEEKLY),
+            "events": [e.to_dict() for e in shop_events],
+            "file": "truth/calendar.parquet",
+        },
+        "labels": {
+            "sentiments": list(SENTIMENTS),
+            "aspects": list(ASPECTS),
+            "polarities": ["negative", "neutral", "positive"],
+            "intents": list(INTENTS),
+        },
+        "files": {
+            **{k: str(p.relative_to(out)) for k, p in files.items()},
+            **{f"truth_{k}": str(p.relative_to(out)) for k, p in truth_files.items()},
+        },
+    }
+    truth_path = write_json(truth, out / "ground_truth.json")
+    say("done")
+    return DemoShop(out, files, truth_path, truth_files, counts)
