@@ -60,3 +60,38 @@ def test_bad_input_gets_one_line_and_exit_code_2(tmp_path, args, message):
     assert "Traceback" not in out.stderr + out.stdout
     assert message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_ctrl_c_mid_file_leaves_the_warehouse_as_it_was(tmp_path):
+    """A real SIGINT arrives between two appends of one file's transaction."""
+    from shoplens.data.ingest import table_counts
+    from shoplens.warehouse import connect
+
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(GOOD, encoding="utf-8")
+    second.write_text(GOOD.replace("o1", "o9").replace("o2", "o8"), encoding="utf-8")
+    assert shoplens("ingest", str(first), "-t", "orders", home=tmp_path).returncode == 0
+    script = f"""
+import os, signal, sys
+from shoplens.data import ingest
+real, calls = ingest._append_duckdb, []
+def interrupted(db, name, arrow):
+    calls.append(name)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGINT)
+    real(db, name, arrow)
+ingest._append_duckdb = interrupted
+from shoplens.cli import app
+sys.argv = ["shoplens", "ingest", {str(second)!r}, "-t", "orders"]
+app()
+"""
+    env = {**os.environ, "SHOPLENS_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode != 0
+    assert "Traceback" not in out.stderr
+    con = connect("duckdb", tmp_path / "shoplens.duckdb")
+    counts = table_counts(con)
+    assert (counts["orders"], counts["ingest_quarantine"], counts["ingest_batches"]) == (1, 1, 1)
+    assert set(con.table("orders").order_id.to_pandas()) == {"o1"}

@@ -10,6 +10,7 @@ import threading
 import pandas as pd
 import pytest
 
+from shoplens.data.demo import generate_demo
 from shoplens.pipeline import run_pipeline
 
 pytestmark = pytest.mark.browser
@@ -28,26 +29,11 @@ FLAGS = [
 
 @pytest.fixture
 def served_report(duck, tmp_path):
-    data = tmp_path / "shop"
-    data.mkdir()
-    orders = pd.DataFrame(
-        {
-            "order_id": [f"o{i}" for i in range(30)],
-            "customer_id": [f"c{i % 7}" for i in range(30)],
-            "ts": pd.date_range("2024-01-01", periods=30, freq="5D", tz="UTC"),
-            "total": [float(10 + i) for i in range(30)],
-        }
-    )
-    orders.to_csv(data / "orders.csv", index=False)
-    events = pd.DataFrame(
-        {
-            "customer_id": [f"c{i % 7}" for i in range(200)],
-            "ts": pd.date_range("2024-01-01", periods=200, freq="17h", tz="UTC"),
-            "type": ["view", "add_to_cart", "view", "purchase"] * 50,
-        }
-    )
-    events.to_parquet(data / "events.parquet")
-    result = run_pipeline(duck, data_dir=data, report_dir=tmp_path / "report")
+    """A small demo shop through the main job, the report served on loopback."""
+    shop = generate_demo(tmp_path / "shop", customers=300, items=100, events=20_000, seed=3)
+    orders = pd.read_parquet(shop.files["orders"])
+    events = pd.read_parquet(shop.files["events"])
+    result = run_pipeline(duck, data_dir=shop.out_dir, report_dir=tmp_path / "report")
     handler = functools.partial(
         http.server.SimpleHTTPRequestHandler, directory=str(result.report_path.parent)
     )
@@ -80,7 +66,8 @@ def test_report_shows_overview_and_plots(served_report, tmp_path):
         assert cards["revenue"] == f"{orders.total.sum():,.0f}"
         # the reconciliation table holds one balanced row per ingested file
         rows = page.locator("#reconciliation table tbody tr")
-        assert rows.count() == 2
+        assert rows.count() == len(shop_files := list(tmp_path.glob("shop/*.parquet")))
+        assert len(shop_files) == 7
         balanced = page.locator("#reconciliation table tbody tr td:last-child")
         assert set(balanced.all_inner_texts()) == {"✓"}
         assert page.locator(".js-plotly-plot").count() >= 2

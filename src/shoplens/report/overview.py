@@ -58,18 +58,21 @@ def _reconciliation(con: BaseBackend) -> str:
     if batches.empty:
         return "<p class='muted'>Nothing ingested yet.</p>"
     total = batches["rows_loaded"] + batches["rows_duplicate"] + batches["rows_quarantined"]
+    counts = {
+        "read": "rows_read",
+        "loaded": "rows_loaded",
+        "duplicates": "rows_duplicate",
+        "quarantined": "rows_quarantined",
+    }
     frame = pd.DataFrame(
         {
             "file": batches["source"].map(lambda s: s.rsplit("/", 1)[-1]),
             "table": batches["table_name"],
-            "read": batches["rows_read"],
-            "loaded": batches["rows_loaded"],
-            "duplicates": batches["rows_duplicate"],
-            "quarantined": batches["rows_quarantined"],
+            **{name: batches[col].map("{:,}".format) for name, col in counts.items()},
             "balanced": (total == batches["rows_read"]).map({True: "✓", False: "✗"}),
         }
     )
-    out = table_html(frame, float_format="{:,.0f}")
+    out = table_html(frame)
     reasons = (
         con.table("ingest_quarantine")
         .group_by(["table_name", "reason"])
