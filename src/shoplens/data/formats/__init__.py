@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from shoplens.errors import InputError, SchemaError
@@ -96,3 +97,38 @@ def _load_builtin() -> None:
 
     for mod in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{mod.name}")
+
+
+def local_to_utc(values: pd.Series, timezone: str, formats: tuple[str, ...]) -> pd.Series:
+    """Parse naive local date strings with the first format that fits, as UTC timestamps.
+
+    Values no format reads stay as they are (so validation names them). Ambiguous
+    local times (the hour clocks go back) are read as standard time; times that do not
+    exist (the hour clocks go forward) are shifted forward.
+
+    Examples
+    --------
+    >>> local_to_utc(pd.Series(["2010-06-01 08:00:00", "soon"]), "Europe/London",
+    ...              ("%Y-%m-%d %H:%M:%S",)).astype(str).tolist()
+    ['2010-06-01 07:00:00+00:00', 'soon']
+    """
+    text = values.where(values.isna(), values.astype(str).str.strip())
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = parsed.isna() & text.notna()
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    utc = parsed.dt.tz_localize(
+        timezone, ambiguous=np.zeros(len(parsed), dtype=bool), nonexistent="shift_forward"
+    ).dt.tz_convert("UTC")
+    if utc.notna().sum() == values.notna().sum():
+        return utc  # all read: a datetime column (validation takes its fast path)
+    return utc.astype(object).where(utc.notna(), values)
+
+
+def timestamps_only(ts: pd.Series) -> pd.Series:
+    """The timestamps of a column that may also hold unreadable raw values (as NaT)."""
+    if isinstance(ts.dtype, pd.DatetimeTZDtype):
+        return ts
+    return pd.to_datetime(ts.where(ts.map(lambda v: isinstance(v, pd.Timestamp))), utc=True)

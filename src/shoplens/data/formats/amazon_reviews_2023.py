@@ -37,7 +37,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from shoplens.data.formats import Adapter, Mapped, register
+from shoplens.data.formats import Adapter, Mapped, register, timestamps_only
 
 REVIEW_COLUMNS = ("rating", "title", "text", "images", "asin", "parent_asin", "user_id",
                   "timestamp", "helpful_vote", "verified_purchase")  # fmt: skip
@@ -96,13 +96,6 @@ def _json_safe(value: object) -> object:
     return None if value is None else str(value)
 
 
-def _timestamps_only(ts: pd.Series) -> pd.Series:
-    """The timestamps of a column that may also hold unreadable raw values (as NaT)."""
-    if isinstance(ts.dtype, pd.DatetimeTZDtype):
-        return ts
-    return pd.to_datetime(ts.where(ts.map(lambda v: isinstance(v, pd.Timestamp))), utc=True)
-
-
 @register
 class AmazonReviews2023(Adapter):
     """``--mapping amazon_reviews_2023``: review lines into ``reviews``, metadata into ``items``."""
@@ -141,7 +134,7 @@ class AmazonReviews2023(Adapter):
             },
             index=raw.index,
         )
-        seen = _timestamps_only(ts)
+        seen = timestamps_only(ts)
         customers = pd.DataFrame(
             {
                 "_row": raw.index,

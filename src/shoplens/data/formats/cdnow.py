@@ -24,7 +24,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from shoplens.data.formats import Adapter, Mapped, register
+from shoplens.data.formats import Adapter, Mapped, local_to_utc, register
 from shoplens.errors import DependencyError, InputError
 
 COLUMNS = ("customer_id", "date", "number_of_cds", "dollar_value")
@@ -81,13 +81,12 @@ class CDNOW(Adapter):
     def map(self, raw: pd.DataFrame, table: str) -> Mapped:
         n = raw.groupby(["customer_id", "date"], sort=False, dropna=False).cumcount() + 1
         order_id = raw["customer_id"].str.cat([raw["date"].fillna(""), n.astype(str)], sep=":")
-        ts = pd.to_datetime(raw["date"], format="%Y%m%d", errors="coerce", utc=True)
+        ts = local_to_utc(raw["date"], "UTC", ("%Y%m%d",))
         frame = pd.DataFrame(
             {
                 "order_id": order_id,
                 "customer_id": raw["customer_id"],
-                # unparseable dates stay raw so that validation names them
-                "ts": ts.astype(object).where(ts.notna(), raw["date"]),
+                "ts": ts,
                 "status": "completed",
                 "total": raw["dollar_value"],
                 "currency": "USD",

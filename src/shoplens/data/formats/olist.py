@@ -47,7 +47,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from shoplens.data.formats import Adapter, Mapped, register
+from shoplens.data.formats import Adapter, Mapped, local_to_utc, register
 
 TIMEZONE = "America/Sao_Paulo"
 FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
@@ -76,19 +76,7 @@ def sao_paulo_to_utc(values: pd.Series) -> pd.Series:
     >>> sao_paulo_to_utc(pd.Series(["2017-10-15 00:00:00", "n/a"])).astype(str).tolist()
     ['2017-10-15 03:00:00+00:00', 'n/a']
     """
-    text = values.where(values.isna(), values.astype(str).str.strip())
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for fmt in FORMATS:
-        todo = parsed.isna() & text.notna()
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    utc = parsed.dt.tz_localize(
-        TIMEZONE, ambiguous=np.zeros(len(parsed), dtype=bool), nonexistent="shift_forward"
-    ).dt.tz_convert("UTC")
-    if utc.notna().sum() == values.notna().sum():
-        return utc  # all read: a datetime column (validation takes its fast path)
-    return utc.astype(object).where(utc.notna(), values)
+    return local_to_utc(values, TIMEZONE, FORMATS)
 
 
 def _json_rows(frame: pd.DataFrame) -> list[str]:

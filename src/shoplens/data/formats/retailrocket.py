@@ -32,7 +32,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from shoplens.data.formats import Adapter, Mapped, register
+from shoplens.data.formats import Adapter, Mapped, register, timestamps_only
 
 COLUMNS = ("timestamp", "visitorid", "event", "itemid", "transactionid")
 TYPES = {"view": "view", "addtocart": "add_to_cart", "transaction": "purchase"}
@@ -69,13 +69,6 @@ def line_ids(raw: pd.DataFrame, columns: list[str], prefix: str) -> pd.Series:
     return prefix + joined.map(lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:20])
 
 
-def _timestamps_only(ts: pd.Series) -> pd.Series:
-    """The timestamps of a column that may also hold unreadable raw values (as NaT)."""
-    if isinstance(ts.dtype, pd.DatetimeTZDtype):
-        return ts
-    return pd.to_datetime(ts.where(ts.map(lambda v: isinstance(v, pd.Timestamp))), utc=True)
-
-
 @register
 class RetailRocket(Adapter):
     """``--mapping retailrocket``: ``events.csv`` into ``events`` (+ customers)."""
@@ -102,7 +95,7 @@ class RetailRocket(Adapter):
             },
             index=raw.index,
         )
-        seen = _timestamps_only(ts)
+        seen = timestamps_only(ts)
         customers = pd.DataFrame(
             {
                 "_row": raw.index,

@@ -44,7 +44,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from shoplens.data.formats import Adapter, Mapped, register
+from shoplens.data.formats import Adapter, Mapped, local_to_utc, register, timestamps_only
 
 COLUMNS = ("Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price",
            "Customer ID", "Country")  # fmt: skip
@@ -67,34 +67,6 @@ def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
     return raw.rename(columns=names) if names else raw
 
 
-def local_to_utc(values: pd.Series, timezone: str, formats: tuple[str, ...]) -> pd.Series:
-    """Parse naive local date strings with the first format that fits, as UTC timestamps.
-
-    Values no format reads stay as they are (so validation names them). Ambiguous
-    local times (the hour clocks go back) are read as standard time; times that do not
-    exist (the hour clocks go forward) are shifted forward.
-
-    Examples
-    --------
-    >>> local_to_utc(pd.Series(["2010-06-01 08:00:00", "soon"]), "Europe/London",
-    ...              ("%Y-%m-%d %H:%M:%S",)).astype(str).tolist()
-    ['2010-06-01 07:00:00+00:00', 'soon']
-    """
-    text = values.where(values.isna(), values.astype(str).str.strip())
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for fmt in formats:
-        todo = parsed.isna() & text.notna()
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    utc = parsed.dt.tz_localize(
-        timezone, ambiguous=np.zeros(len(parsed), dtype=bool), nonexistent="shift_forward"
-    ).dt.tz_convert("UTC")
-    if utc.notna().sum() == values.notna().sum():
-        return utc  # all read: a datetime column (validation takes its fast path)
-    return utc.astype(object).where(utc.notna(), values)
-
-
 def clean_id(values: pd.Series) -> pd.Series:
     """Strip ids and drop the ``.0`` that spreadsheet exports add to numeric ids.
 
@@ -111,13 +83,6 @@ def _clean_one(value: object) -> str | None:
     text = str(value).strip()
     text = re.sub(r"^(\d+)\.0+$", r"\1", text)
     return text or None
-
-
-def _timestamps_only(ts: pd.Series) -> pd.Series:
-    """The timestamps of a column that may also hold unreadable raw values (as NaT)."""
-    if isinstance(ts.dtype, pd.DatetimeTZDtype):
-        return ts
-    return pd.to_datetime(ts.where(ts.map(lambda v: isinstance(v, pd.Timestamp))), utc=True)
 
 
 def _short(value: object) -> str:
@@ -148,7 +113,7 @@ class UCIOnlineRetail(Adapter):
         price = pd.to_numeric(raw["Price"], errors="coerce")
         line = invoice.groupby(invoice, sort=False, dropna=False).cumcount() + 1
         ts = local_to_utc(raw["InvoiceDate"], TIMEZONE, DATE_FORMATS)
-        bad_ts = raw["InvoiceDate"].notna() & _timestamps_only(ts).isna()
+        bad_ts = raw["InvoiceDate"].notna() & timestamps_only(ts).isna()
         frame = pd.DataFrame(
             {
                 "order_id": invoice,
@@ -195,7 +160,7 @@ class UCIOnlineRetail(Adapter):
                 "lang": "en",
             }
         )
-        seen = _timestamps_only(ts)
+        seen = timestamps_only(ts)
         customers = pd.DataFrame(
             {
                 "_row": raw.index,
