@@ -1,6 +1,8 @@
 """The ``shoplens`` command: parse arguments, call the library, print with rich.
 
-Errors a user can cause print one line and exit with code 2.
+Errors a user can cause print one line and exit with code 2. Each part adds its own
+sub-command from a module of this package (``shoplens.cli.lifecycle`` ...), built with
+:func:`part_app` so that it shares the error handling.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ class _Group(TyperGroup):
         except ShopLensError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+
+
+def part_app(help: str) -> typer.Typer:
+    """A sub-command group for one part, with the package's error handling."""
+    return typer.Typer(cls=_Group, help=help, no_args_is_help=True, rich_markup_mode="rich")
 
 
 app = typer.Typer(
@@ -213,5 +220,18 @@ def version() -> None:
     console.print(__version__)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
+def _add_parts() -> None:
+    """Register each part's sub-command (``shoplens journeys ...``) from its own module."""
+    from importlib import import_module
+
+    for name in ("journeys", "lifecycle", "insight"):
+        try:
+            module = import_module(f"shoplens.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"shoplens.cli.{name}":
+                raise
+            continue
+        app.add_typer(module.app, name=name)
+
+
+_add_parts()
