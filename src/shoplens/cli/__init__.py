@@ -65,22 +65,24 @@ def _connect(engine: str | None, warehouse: Path | None):  # type: ignore[no-unt
 
 
 def _print_reconciliations(recs) -> None:  # type: ignore[no-untyped-def]
-    table = Table(title="Reconciliation: read = loaded + duplicates + quarantined")
-    for col in ("file", "table", "read", "loaded", "duplicates", "quarantined", "also loaded"):
-        table.add_column(
-            col, justify="right" if col not in ("file", "table", "also loaded") else "left"
-        )
+    table = Table(title="read = loaded + duplicates + quarantined")
+    also = any(r.derived for r in recs)
+    for col in ("file", "table", "read", "loaded", "duplicates", "quarantined"):
+        table.add_column(col, justify="left" if col in ("file", "table") else "right")
+    if also:
+        table.add_column("also loaded")
     for r in recs:
-        also = ", ".join(f"{n} {k:,}" for n, k in r.derived.items())
-        table.add_row(
+        row = [
             Path(r.source).name,
             r.table,
             f"{r.read:,}",
             f"{r.loaded:,}",
             f"{r.duplicates:,}",
             f"{r.quarantined:,}",
-            also,
-        )
+        ]
+        if also:
+            row.append(", ".join(f"{n} {k:,}" for n, k in r.derived.items()))
+        table.add_row(*row)
     console.print(table)
     for r in recs:
         for reason, n in list(r.reasons.items())[:5]:
