@@ -53,7 +53,8 @@ def test_report_shows_overview_and_plots(served_report, tmp_path):
         page = browser.new_page(viewport={"width": 1280, "height": 2000})
         page.goto(url)
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
-        assert page.locator("h2", has_text="Overview").is_visible()
+        for title in ("Overview", "Reconciliation", "Activity", "What customers say"):
+            assert page.locator("h2", has_text=title).is_visible()
         cards = dict(
             zip(
                 page.locator(".card .k").all_inner_texts(),
@@ -70,6 +71,7 @@ def test_report_shows_overview_and_plots(served_report, tmp_path):
         assert len(shop_files) == 7
         balanced = page.locator("#reconciliation table tbody tr td:last-child")
         assert set(balanced.all_inner_texts()) == {"✓"}
-        assert page.locator(".js-plotly-plot").count() >= 2
+        assert page.locator("#activity .js-plotly-plot").count() == 2
+        assert page.locator("#what-customers-say .js-plotly-plot").count() >= 3
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()

@@ -30,15 +30,46 @@ def figure_html(fig: Any) -> str:
 
 
 def table_html(frame: Any, *, index: bool = False, float_format: str = "{:,.2f}") -> str:
-    """Render a pandas frame as a plain HTML table."""
-    return frame.to_html(
-        index=index,
-        border=0,
-        classes="data",
-        na_rep="",
-        float_format=float_format.format,
-        escape=True,
+    """Render a pandas frame as an HTML table; numeric columns are right-aligned.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = table_html(pd.DataFrame({"k": ["<a>"], "n": [1.5]}))
+    >>> '<td>&lt;a&gt;</td><td class="num">1.50</td>' in out
+    True
+    """
+    import html
+
+    import pandas as pd
+
+    if index:
+        frame = frame.reset_index()
+    numeric = [
+        pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes
+    ]
+    num_attr = {True: ' class="num"', False: ""}
+
+    def cell(value: Any, num: bool) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            text = ""
+        elif num and isinstance(value, float):
+            text = float_format.format(value)
+        elif num:
+            text = f"{value:,}"
+        else:
+            text = str(value)
+        return f"<td{num_attr[num]}>{html.escape(text)}</td>"
+
+    head = "".join(
+        f"<th{num_attr[num]}>{html.escape(str(c))}</th>"
+        for c, num in zip(frame.columns, numeric, strict=True)
     )
+    body = "".join(
+        "<tr>" + "".join(cell(v, num) for v, num in zip(row, numeric, strict=True)) + "</tr>"
+        for row in frame.itertuples(index=False)
+    )
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def build_report(

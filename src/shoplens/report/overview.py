@@ -68,7 +68,7 @@ def _reconciliation(con: BaseBackend) -> str:
         {
             "file": batches["source"].map(lambda s: s.rsplit("/", 1)[-1]),
             "table": batches["table_name"],
-            **{name: batches[col].map("{:,}".format) for name, col in counts.items()},
+            **{name: batches[col].astype("int64") for name, col in counts.items()},
             "balanced": (total == batches["rows_read"]).map({True: "✓", False: "✗"}),
         }
     )
@@ -82,7 +82,7 @@ def _reconciliation(con: BaseBackend) -> str:
         .to_pandas()
     )
     if not reasons.empty:
-        out += "<h3>Top quarantine reasons</h3>" + table_html(reasons, float_format="{:,.0f}")
+        out += "<h3>Top quarantine reasons</h3>" + table_html(reasons)
     return "<p>Every input row is loaded, a duplicate, or quarantined with its reason.</p>" + out
 
 

@@ -1,0 +1,149 @@
+"""The insight part of the main job: score new texts, then plot what customers say."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from shoplens.report.build import Section, figure_html, table_html
+
+SENTIMENT_COLORS = {"negative": "#dc2626", "neutral": "#9ca3af", "positive": "#16a34a"}
+
+
+def insight_sections(con: BaseBackend) -> list[Section]:
+    """Enrich ``insight_texts`` with the default analyzer and report on it.
+
+    Examples
+    --------
+    >>> import shoplens
+    >>> [s.title for s in insight_sections(shoplens.connect("duckdb", ":memory:"))]
+    ['What customers say']
+    """
+    from shoplens.insight.text import TextAnalyzer
+
+    TextAnalyzer().enrich(con, progress=False)
+    scored = con.table("insight_texts")
+    if scored.count().execute() == 0:
+        return [Section("What customers say", "<p class='muted'>No reviews or chats yet.</p>")]
+    parts = [
+        _sentiment_mix(scored),
+        _aspects(scored),
+        _review_trend(con, scored),
+        _intents(con, scored),
+        _worst_reviews(con, scored),
+    ]
+    return [Section("What customers say", "".join(p for p in parts if p))]
+
+
+def _sentiment_mix(scored: ibis.Table) -> str:
+    import plotly.graph_objects as go
+
+    mix = (
+        scored.group_by(["source", "lang", "sentiment"])
+        .agg(texts=scored.count())
+        .to_pandas()
+        .assign(group=lambda f: f["source"] + " · " + f["lang"].fillna("?"))
+    )
+    fig = go.Figure()
+    for label, color in SENTIMENT_COLORS.items():
+        rows = mix[mix["sentiment"] == label]
+        fig.add_bar(x=rows["group"], y=rows["texts"], name=label, marker_color=color)
+    fig.update_layout(barmode="stack", title="Sentiment by source and language", height=340)
+    return figure_html(fig)
+
+
+def _aspects(scored: ibis.Table) -> str:
+    import plotly.graph_objects as go
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for raw in scored.filter(scored.source == "reviews").aspects.to_pandas().dropna():
+        for hit in json.loads(raw):
+            counts[(hit["aspect"], hit["sentiment"])] += 1
+    if not counts:
+        return ""
+    frame = pd.DataFrame([(a, s, n) for (a, s), n in counts.items()], columns=["a", "s", "n"])
+    order = frame.groupby("a")["n"].sum().sort_values().index.tolist()
+    fig = go.Figure()
+    for label, color in SENTIMENT_COLORS.items():
+        rows = frame[frame["s"] == label].set_index("a").reindex(order).fillna(0)
+        fig.add_bar(y=order, x=rows["n"], name=label, orientation="h", marker_color=color)
+    fig.update_layout(barmode="stack", title="Aspects mentioned in reviews", height=380)
+    return figure_html(fig)
+
+
+def _review_trend(con: BaseBackend, scored: ibis.Table) -> str:
+    from plotly.subplots import make_subplots
+
+    reviews = con.table("reviews")
+    joined = reviews.join(
+        scored.filter(scored.source == "reviews"), reviews.review_id == scored.text_id
+    )
+    monthly = (
+        joined.group_by(month=joined.ts.truncate("M"))
+        .agg(
+            reviews=joined.count(),
+            negative=(joined.sentiment == "negative").cast("int64").sum(),
+            rating=joined.rating.mean(),
+        )
+        .order_by("month")
+        .to_pandas()
+    )
+    if monthly.empty:
+        return ""
+    monthly["month"] = pd.to_datetime(monthly["month"]).dt.strftime("%Y-%m")
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_bar(x=monthly["month"], y=monthly["reviews"], name="reviews", marker_color="#93c5fd")
+    fig.add_scatter(
+        x=monthly["month"],
+        y=monthly["negative"] / monthly["reviews"],
+        name="share negative",
+        secondary_y=True,
+        line_color="#dc2626",
+    )
+    fig.update_layout(title="Reviews per month and the share that is negative", height=340)
+    fig.update_yaxes(tickformat=".0%", secondary_y=True)
+    return figure_html(fig)
+
+
+def _intents(con: BaseBackend, scored: ibis.Table) -> str:
+    import plotly.graph_objects as go
+
+    msgs = con.table("messages")
+    first = msgs.filter(msgs.role == "customer").mutate(
+        n=ibis.row_number().over(group_by=msgs.conversation_id, order_by=[msgs.ts, msgs.message_id])
+    )
+    first = first.filter(first.n == 0)
+    joined = first.join(
+        scored.filter(scored.source == "messages"), first.message_id == scored.text_id
+    )
+    intents = (
+        joined.group_by("intent")
+        .agg(conversations=joined.count())
+        .order_by("conversations")
+        .to_pandas()
+    )
+    if intents.empty:
+        return ""
+    fig = go.Figure(go.Bar(y=intents["intent"], x=intents["conversations"], orientation="h"))
+    fig.update_layout(title="Why customers open a chat (intent of the first message)", height=360)
+    return figure_html(fig)
+
+
+def _worst_reviews(con: BaseBackend, scored: ibis.Table) -> str:
+    reviews = con.table("reviews")
+    neg = scored.filter((scored.source == "reviews") & (scored.sentiment == "negative"))
+    joined = reviews.join(neg, reviews.review_id == neg.text_id)
+    worst = (
+        joined.order_by([ibis.desc(joined.ts), joined.review_id])
+        .select("ts", "item_id", "rating", "text", "p_neg")
+        .limit(8)
+        .to_pandas()
+    )
+    if worst.empty:
+        return ""
+    worst["ts"] = pd.to_datetime(worst["ts"]).dt.strftime("%Y-%m-%d")
+    return "<h3>Latest negative reviews</h3>" + table_html(worst)
