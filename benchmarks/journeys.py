@@ -1,0 +1,211 @@
+"""Benchmark: ShopLens journeys on DuckDB against a straightforward pandas implementation.
+
+Generates ``--n`` synthetic events into a DuckDB file (and the same rows as Parquet for
+pandas), then, in one child process per side, sessionizes the events (the session table
+is materialized: a DuckDB table for ShopLens, a DataFrame for pandas) and computes a
+4-step ordered funnel with a 7-day window. Each side's wall time and peak resident memory
+(``ru_maxrss`` of that child, read with ``os.wait4``) are printed with the ratios.
+
+Run::
+
+    .venv/bin/python benchmarks/journeys.py --n 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STEPS = ["view", "add_to_cart", "checkout", "purchase"]
+WINDOW_DAYS = 7
+
+
+def generate(path: Path, n: int, customers: int) -> None:
+    """Write ``n`` events for ``customers`` customers to ``path``/events.duckdb and .parquet."""
+    from shoplens.warehouse import connect
+
+    con = connect("duckdb", path / "events.duckdb")
+    raw = con.con
+    raw.execute("SELECT setseed(0.42)")
+    raw.execute(
+        f"""
+        INSERT INTO events
+        WITH base AS (
+          SELECT i, random() AS r, CAST(floor(random() * {customers}) AS BIGINT) AS c,
+                 CAST(floor(random() * 12) AS BIGINT) AS burst, random() AS off
+          FROM range({n}) t(i))
+        SELECT 'e' || lpad(CAST(i AS VARCHAR), 10, '0') AS event_id,
+               'c' || CAST(c AS VARCHAR) AS customer_id,
+               NULL AS session_id,
+               TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(
+                   CAST(hash(c, burst) % (90 * 86400) AS BIGINT)
+                   + CAST(off * 2400 AS BIGINT)) AS ts,
+               CASE WHEN r < 0.50 THEN 'view' WHEN r < 0.62 THEN 'search'
+                    WHEN r < 0.75 THEN 'add_to_cart' WHEN r < 0.80 THEN 'remove_from_cart'
+                    WHEN r < 0.86 THEN 'checkout' WHEN r < 0.90 THEN 'purchase'
+                    WHEN r < 0.95 THEN 'impression' ELSE 'chat' END AS type,
+               NULL AS item_id, NULL AS query,
+               CASE WHEN r >= 0.86 AND r < 0.90 THEN round(10 + 90 * off, 2) END AS value,
+               CASE WHEN c % 3 = 0 THEN 'ads' WHEN c % 3 = 1 THEN 'seo' ELSE 'email' END,
+               CASE WHEN c % 2 = 0 THEN 'mobile' ELSE 'desktop' END AS device,
+               NULL AS properties
+        FROM base"""
+    )
+    raw.execute(
+        f"COPY (SELECT event_id, customer_id, ts, type, value, channel, device FROM events) "
+        f"TO '{path / 'events.parquet'}' (FORMAT parquet)"
+    )
+    con.disconnect()
+
+
+def run_shoplens(path: Path) -> dict:
+    """Sessionize into a table and compute the funnel with ShopLens on DuckDB."""
+    from datetime import timedelta
+
+    from shoplens.journeys import funnel, sessionize
+    from shoplens.warehouse import connect
+
+    con = connect("duckdb", path / "events.duckdb")
+    con.raw_sql("SET threads = 2")
+    events = con.table("events")
+    t0 = time.perf_counter()
+    con.create_table("journey_sessions", sessionize(events), overwrite=True)
+    sessions = con.table("journey_sessions").count().execute()
+    t1 = time.perf_counter()
+    counts = funnel(events, STEPS, window=timedelta(days=WINDOW_DAYS)).execute()
+    t2 = time.perf_counter()
+    return {
+        "sessions": int(sessions),
+        "entered": counts.sort_values("step").entered.astype(int).tolist(),
+        "load_s": 0.0,
+        "sessionize_s": t1 - t0,
+        "funnel_s": t2 - t1,
+    }
+
+
+def run_pandas(path: Path) -> dict:
+    """The same results with plain pandas (sort, shift, cumsum, groupby, merge_asof)."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    ev = pd.read_parquet(path / "events.parquet")
+    t1 = time.perf_counter()
+    ev = ev.sort_values(["customer_id", "ts", "event_id"], ignore_index=True)
+    same = ev.customer_id.eq(ev.customer_id.shift())
+    new = ~same | (ev.ts - ev.ts.shift() > pd.Timedelta(minutes=30))
+    ev["session_number"] = new.astype("int64").groupby(ev.customer_id).cumsum()
+    ev["session_id"] = ev.customer_id + ":" + ev.session_number.astype(str)
+    ev["conv"] = ev.type.eq("purchase")
+    ev["rev"] = ev.value.where(ev.conv, 0.0)
+    g = ev.groupby("session_id", sort=False)
+    sessions = g.agg(
+        customer_id=("customer_id", "first"),
+        start=("ts", "min"),
+        end=("ts", "max"),
+        n_events=("ts", "size"),
+        entry_type=("type", "first"),
+        exit_type=("type", "last"),
+        channel=("channel", "first"),
+        device=("device", "first"),
+        converted=("conv", "any"),
+        revenue=("rev", "sum"),
+    )
+    sessions["duration_seconds"] = (sessions.end - sessions.start).dt.total_seconds()
+    t2 = time.perf_counter()
+    window = pd.Timedelta(days=WINDOW_DAYS)
+    stop = ev.ts.max()
+    cur = ev.loc[ev.type == STEPS[0], ["customer_id", "ts"]].rename(columns={"ts": "t1"})
+    cur["tp"] = cur.t1
+    cur["reached"] = 1
+    for k, step in enumerate(STEPS[1:], 2):
+        nxt = ev.loc[ev.type == step, ["customer_id", "ts"]].sort_values("ts")
+        cur = pd.merge_asof(
+            cur.sort_values("tp"),
+            nxt,
+            left_on="tp",
+            right_on="ts",
+            by="customer_id",
+            direction="forward",
+            allow_exact_matches=False,
+        )
+        ok = cur.ts.notna() & (cur.ts <= cur.t1 + window) & (cur.reached == k - 1)
+        cur["reached"] = cur.reached + ok.astype(int)
+        cur["tp"] = cur.ts.where(ok, pd.Timestamp("2200-01-01", tz="UTC"))
+        cur = cur.drop(columns="ts")
+    cur["open"] = (cur.reached < len(STEPS)) & (cur.t1 + window > stop)
+    best = cur.sort_values(["reached", "open", "t1"], ascending=[False, False, True])
+    best = best.drop_duplicates("customer_id")
+    entered = [int((best.reached >= k).sum()) for k in range(1, len(STEPS) + 1)]
+    t3 = time.perf_counter()
+    return {
+        "sessions": len(sessions),
+        "entered": entered,
+        "load_s": t1 - t0,
+        "sessionize_s": t2 - t1,
+        "funnel_s": t3 - t2,
+    }
+
+
+def child(side: str, path: Path) -> dict:
+    """Run one side in a fresh process; return its figures and peak RSS in MiB."""
+    cmd = [sys.executable, __file__, "--child", side, "--path", str(path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{side} failed with exit code {proc.returncode}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peak_mib"] = usage.ru_maxrss / 1024  # Linux reports KiB
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000_000, help="number of events")
+    parser.add_argument("--customers", type=int, default=None, help="default: n / 40")
+    parser.add_argument("--path", type=Path, default=None, help="work folder (default: temp)")
+    parser.add_argument("--child", choices=["shoplens", "pandas"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run = run_shoplens if args.child == "shoplens" else run_pandas
+        print(json.dumps(run(args.path)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.path or Path(tmp)
+        path.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        generate(path, args.n, args.customers or max(args.n // 40, 1))
+        print(f"generated {args.n:,} events in {time.perf_counter() - t0:.1f} s")
+        ours, peer = child("shoplens", path), child("pandas", path)
+    if ours["entered"] != peer["entered"] or ours["sessions"] != peer["sessions"]:
+        print(
+            f"note: results differ: {ours['sessions']} vs {peer['sessions']} sessions, "
+            f"funnel {ours['entered']} vs {peer['entered']}"
+        )
+    else:
+        print(f"same results: {ours['sessions']:,} sessions, funnel {ours['entered']}")
+    print(f"\n{'measure':<22}{'shoplens+duckdb':>16}{'pandas':>12}{'ratio':>10}")
+    for key in ("load_s", "sessionize_s", "funnel_s"):
+        print(
+            f"{key:<22}{ours[key]:>16.2f}{peer[key]:>12.2f}"
+            f"{peer[key] / ours[key] if ours[key] else float('nan'):>10.1f}"
+        )
+    tot_o = sum(ours[k] for k in ("load_s", "sessionize_s", "funnel_s"))
+    tot_p = sum(peer[k] for k in ("load_s", "sessionize_s", "funnel_s"))
+    print(f"{'total_s':<22}{tot_o:>16.2f}{tot_p:>12.2f}{tot_p / tot_o:>10.1f}")
+    print(
+        f"{'peak_mib':<22}{ours['peak_mib']:>16.0f}{peer['peak_mib']:>12.0f}"
+        f"{ours['peak_mib'] / peer['peak_mib']:>10.2f}"
+    )
+    print("(time ratio = pandas / shoplens, higher is better; memory ratio = shoplens / pandas)")
+
+
+if __name__ == "__main__":
+    main()
