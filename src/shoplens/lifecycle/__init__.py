@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from shoplens.lifecycle.bgnbd import BGNBD
     from shoplens.lifecycle.btyd import ConvergenceError
+    from shoplens.lifecycle.features import feature_matrix
     from shoplens.lifecycle.paretonbd import ParetoNBD
+    from shoplens.lifecycle.propensity import PurchasePropensity, time_split
     from shoplens.lifecycle.rfm import (
         SEGMENTS,
         calibration_and_holdout,
@@ -26,7 +28,10 @@ if TYPE_CHECKING:
         segment_of,
         summary_from_transactions,
     )
+    from shoplens.lifecycle.segments import CustomerSegmenter
     from shoplens.lifecycle.spend import GammaGamma
+    from shoplens.lifecycle.stages import StageConfig, customer_stages, stage_transitions
+    from shoplens.lifecycle.store import build_lifecycle_customers, write_lifecycle_customers
 
 _EXPORTS = {
     "BGNBD": "bgnbd",
@@ -39,19 +44,37 @@ _EXPORTS = {
     "rfm_summary": "rfm",
     "segment_of": "rfm",
     "summary_from_transactions": "rfm",
+    "CustomerSegmenter": "segments",
+    "StageConfig": "stages",
+    "customer_stages": "stages",
+    "stage_transitions": "stages",
+    "feature_matrix": "features",
+    "PurchasePropensity": "propensity",
+    "time_split": "propensity",
+    "build_lifecycle_customers": "store",
+    "write_lifecycle_customers": "store",
 }
 
 __all__ = [
     "BGNBD",
     "SEGMENTS",
     "ConvergenceError",
+    "CustomerSegmenter",
     "GammaGamma",
     "ParetoNBD",
+    "PurchasePropensity",
+    "StageConfig",
+    "build_lifecycle_customers",
     "calibration_and_holdout",
+    "customer_stages",
+    "feature_matrix",
     "rfm_scores",
     "rfm_summary",
     "segment_of",
+    "stage_transitions",
     "summary_from_transactions",
+    "time_split",
+    "write_lifecycle_customers",
 ]
 
 
