@@ -246,3 +246,210 @@ def ref():
         funnel_units=ref_funnel_units,
         funnel=ref_funnel,
     )
+
+
+# --- paths, cohorts (references appended for shoplens.journeys.paths / cohorts) ---
+
+
+def ref_path_steps(df, level="type"):
+    """Reference collapsed steps: dict session_id -> (customer_id, [steps])."""
+    from shoplens.journeys.stages import DEFAULT_STAGE_MAP
+
+    d = ref_assign_sessions(df)
+    out = {}
+    for sid, g in d.groupby("session_id", sort=True):
+        labels = [t if level == "type" else DEFAULT_STAGE_MAP.get(t, "other") for t in g["type"]]
+        steps = [x for i, x in enumerate(labels) if i == 0 or labels[i - 1] != x]
+        out[sid] = (g["customer_id"].iloc[0], steps)
+    return out
+
+
+def _trim(steps, start, end, depth):
+    if start is not None:
+        return steps[steps.index(start) :][:depth] if start in steps else None
+    if end is not None:
+        return steps[: steps.index(end) + 1][-depth:] if end in steps else None
+    return steps[:depth]
+
+
+def ref_top_paths(df, start=None, end=None, depth=5, n=10, level="type"):
+    """Reference top paths: path, length, sessions, customers, share."""
+    rows = {}
+    total = 0
+    for cust, steps in ref_path_steps(df, level).values():
+        path = _trim(steps, start, end, depth)
+        if path is None:
+            continue
+        total += 1
+        key = " > ".join(path)
+        r = rows.setdefault(key, {"length": len(path), "sessions": 0, "customers": set()})
+        r["sessions"] += 1
+        r["customers"].add(cust)
+    out = [
+        {
+            "path": k,
+            "length": r["length"],
+            "sessions": r["sessions"],
+            "customers": len(r["customers"]),
+            "share": r["sessions"] / total,
+        }
+        for k, r in rows.items()
+    ]
+    out.sort(key=lambda r: (-r["sessions"], r["path"]))
+    return pd.DataFrame(out[:n], columns=["path", "length", "sessions", "customers", "share"])
+
+
+def ref_next_steps(df, step, direction="next", level="type"):
+    """Reference next/previous step counts over occurrences."""
+    name = f"{direction}_step"
+    hits = []
+    for sid, (_, steps) in ref_path_steps(df, level).items():
+        for i, s in enumerate(steps):
+            if s != step:
+                continue
+            if direction == "next":
+                other = steps[i + 1] if i + 1 < len(steps) else "(exit)"
+            else:
+                other = steps[i - 1] if i > 0 else "(entry)"
+            hits.append((other, sid))
+    h = pd.DataFrame(hits, columns=[name, "sid"])
+    out = h.groupby(name).agg(occurrences=("sid", "size"), sessions=("sid", "nunique"))
+    out = out.reset_index()
+    out["share"] = out["occurrences"] / len(h) if len(h) else []
+    out = out.sort_values(["occurrences", name], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def ref_path_edges(df, start=None, depth=5, exits=False, level="type"):
+    """Reference Sankey edges."""
+    counts = {}
+    for _, steps in ref_path_steps(df, level).values():
+        path = _trim(steps, start, None, depth)
+        if path is None:
+            continue
+        if exits and len(path) < depth:
+            path = [*path, "(exit)"]
+        for d in range(len(path) - 1):
+            key = (path[d], d + 1, path[d + 1], d + 2)
+            counts[key] = counts.get(key, 0) + 1
+    out = pd.DataFrame(
+        [(*k, v) for k, v in counts.items()],
+        columns=["source", "source_depth", "target", "target_depth", "sessions"],
+    )
+    out["sessions"] = out["sessions"].astype("int64")
+    return out.sort_values(
+        ["source_depth", "sessions", "source", "target"], ascending=[True, False, True, True]
+    ).reset_index(drop=True)
+
+
+def ref_drop_offs(df, by="session", rank_by="customers", level="type"):
+    """Reference drop-offs (conversion: purchase; revenue: sum of its value)."""
+    d = ref_assign_sessions(df)
+    steps = ref_path_steps(df, level)
+    unit = "session_id" if by == "session" else "customer_id"
+    units = []
+    for u, g in d.groupby(unit, sort=True):
+        conv = g[g["type"] == "purchase"]
+        last_sid = g.sort_values(["ts", "event_id"])["session_id"].iloc[-1]
+        units.append(
+            {
+                "u": u,
+                "customer_id": g["customer_id"].iloc[0],
+                "conv": len(conv) > 0,
+                "rev": float(conv["value"].sum()),
+                "exit_step": steps[last_sid][1][-1],
+            }
+        )
+    u = pd.DataFrame(units, columns=["u", "customer_id", "conv", "rev", "exit_step"])
+    avg = u.loc[u["conv"].astype(bool), "rev"].mean() if u["conv"].any() else 0.0
+    lost = u[~u["conv"].astype(bool)]
+    out = lost.groupby("exit_step").agg(
+        units_lost=("u", "size"), customers_lost=("customer_id", "nunique")
+    )
+    out = out.reset_index()
+    out["share"] = out["units_lost"] / len(lost) if len(lost) else []
+    out["avg_converting_value"] = float(avg)
+    out["revenue_lost"] = out["units_lost"] * float(avg)
+    keys = ["customers_lost", "revenue_lost"]
+    keys = keys if rank_by == "customers" else keys[::-1]
+    out = out.sort_values([*keys, "exit_step"], ascending=[False, False, True], kind="stable")
+    out["rank"] = range(1, len(out) + 1)
+    return out.reset_index(drop=True)
+
+
+def _period(ts, period):
+    if period == "month":
+        return ts.year * 12 + ts.month - 1
+    monday = pd.Timestamp("1970-01-05", tz="UTC")
+    return (ts - monday).days // 7
+
+
+def _start(idx, period):
+    if period == "month":
+        return pd.Timestamp(year=idx // 12, month=idx % 12 + 1, day=1).date()
+    return (pd.Timestamp("1970-01-05") + pd.Timedelta(days=7 * idx)).date()
+
+
+def ref_retention(df, cohort="first_seen", period="week", return_events=None):
+    """Reference retention: cohort, period_offset, customers, cohort_size, rate."""
+    d = df[df["customer_id"].notna()]
+    first = {}
+    for c, g in d.groupby("customer_id"):
+        base = g if cohort == "first_seen" else g[g["type"] == "purchase"]
+        if len(base):
+            first[c] = min(_period(t, period) for t in base["ts"])
+    act = d if return_events is None else d[d["type"].isin(return_events)]
+    seen = {(c, _period(t, period)) for c, t in zip(act["customer_id"], act["ts"], strict=True)}
+    sizes = pd.Series(list(first.values())).value_counts()
+    counts = {}
+    for c, p in seen:
+        if c in first and p >= first[c]:
+            key = (first[c], p - first[c])
+            counts[key] = counts.get(key, 0) + 1
+    rows = [
+        {
+            "cohort": _start(k[0], period),
+            "period_offset": k[1],
+            "customers": v,
+            "cohort_size": int(sizes[k[0]]),
+            "rate": v / sizes[k[0]],
+        }
+        for k, v in counts.items()
+    ]
+    cols = ["cohort", "period_offset", "customers", "cohort_size", "rate"]
+    return pd.DataFrame(rows, columns=cols).sort_values(cols[:2]).reset_index(drop=True)
+
+
+def ref_lifecycle(df, period="week"):
+    """Reference lifecycle composition (new, returning, resurrecting, dormant < 0)."""
+    d = df[df["customer_id"].notna()]
+    if not len(d):
+        return pd.DataFrame(columns=["period", "status", "customers"])
+    last = max(_period(t, period) for t in df["ts"])
+    counts = {}
+    for _, g in d.groupby("customer_id"):
+        ps = sorted({_period(t, period) for t in g["ts"]})
+        for i, p in enumerate(ps):
+            status = "new" if i == 0 else "returning" if ps[i - 1] == p - 1 else "resurrecting"
+            counts[(p, status)] = counts.get((p, status), 0) + 1
+            if (i + 1 == len(ps) or ps[i + 1] != p + 1) and p + 1 <= last:
+                counts[(p + 1, "dormant")] = counts.get((p + 1, "dormant"), 0) - 1
+    rows = [
+        {"period": _start(p, period), "status": s, "customers": v} for (p, s), v in counts.items()
+    ]
+    out = pd.DataFrame(rows, columns=["period", "status", "customers"])
+    return out.sort_values(["period", "status"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def ref_paths():
+    """The pandas references of paths and cohorts."""
+    return types.SimpleNamespace(
+        path_steps=ref_path_steps,
+        top_paths=ref_top_paths,
+        next_steps=ref_next_steps,
+        path_edges=ref_path_edges,
+        drop_offs=ref_drop_offs,
+        retention=ref_retention,
+        lifecycle=ref_lifecycle,
+    )

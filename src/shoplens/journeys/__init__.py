@@ -4,6 +4,7 @@ Every function returns an Ibis expression over the canonical ``events`` table; e
 it on any backend (DuckDB, Spark, ...) at the edge.
 """
 
+from shoplens.journeys.cohorts import lifecycle, retention
 from shoplens.journeys.funnels import (
     MODES,
     Step,
@@ -12,8 +13,10 @@ from shoplens.journeys.funnels import (
     funnel_units,
     time_to_convert,
 )
+from shoplens.journeys.paths import drop_offs, next_steps, path_edges, path_steps, top_paths
 from shoplens.journeys.sessions import DEFAULT_GAP, assign_sessions, sessionize
 from shoplens.journeys.stages import DEFAULT_STAGE_MAP, STAGES, stage_of, with_stage
+from shoplens.journeys.timeline import customer_timeline, with_text_insight
 
 __all__ = [
     "DEFAULT_GAP",
@@ -22,11 +25,20 @@ __all__ = [
     "STAGES",
     "Step",
     "assign_sessions",
+    "customer_timeline",
+    "drop_offs",
     "funnel",
     "funnel_frame",
     "funnel_units",
+    "lifecycle",
+    "next_steps",
+    "path_edges",
+    "path_steps",
+    "retention",
     "sessionize",
     "stage_of",
     "time_to_convert",
+    "top_paths",
     "with_stage",
+    "with_text_insight",
 ]

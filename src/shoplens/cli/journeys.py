@@ -1,0 +1,221 @@
+"""``shoplens journeys sessions|funnel|paths|retention|timeline``: thin wrappers."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
+from shoplens.errors import InputError
+
+app = part_app("Journeys: sessions, funnels, paths, retention and customer timelines.")
+
+Out = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Also write the rows to .csv or .parquet.")
+]
+Limit = Annotated[int, typer.Option("--limit", "-n", help="Rows to print.")]
+Gap = Annotated[str, typer.Option("--gap", help="Session inactivity gap: 30m, 1h, ...")]
+Level = Annotated[str, typer.Option("--level", help="Steps are event 'type's or 'stage's.")]
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def duration(text: str, what: str = "duration") -> timedelta:
+    """Parse ``90s``, ``30m``, ``1h``, ``7d`` or ``2w`` into a ``timedelta``.
+
+    Examples
+    --------
+    >>> duration("7d")
+    datetime.timedelta(days=7)
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text or "")
+    if not m:
+        raise InputError(f"{what} {text!r} is not a duration; write e.g. 30m, 1h, 7d or 2w")
+    return timedelta(**{_UNITS[m.group(2)]: float(m.group(1))})
+
+
+def _names(text: str | None) -> list[str]:
+    return [s.strip() for s in (text or "").split(",") if s.strip()]
+
+
+def _show(frame: pd.DataFrame, title: str, out: Path | None, limit: int = 20) -> None:
+    if out is not None and out.suffix not in (".csv", ".parquet"):
+        raise InputError(f"--out must end in .csv or .parquet, got {out.name}")
+    table = Table(title=f"{title} ({len(frame):,} rows)")
+    for col in frame.columns:
+        kind = frame[col].dtype.kind
+        table.add_column(str(col), justify="right" if kind in "iuf" else "left")
+    for row in frame.head(limit).itertuples(index=False):
+        table.add_row(
+            *(
+                ""
+                if v is None or (not isinstance(v, str) and pd.isna(v))
+                else f"{v:,.3f}"
+                if isinstance(v, float)
+                else str(v)
+                for v in row
+            )
+        )
+    console.print(table)
+    if out is not None:
+        if out.suffix == ".csv":
+            frame.to_csv(out, index=False)
+        else:
+            frame.to_parquet(out, index=False)
+        console.print(f"written to [bold]{out}[/]")
+
+
+@app.command()
+def sessions(
+    gap: Gap = "30m",
+    split_on_day: Annotated[bool, typer.Option(help="New session when the day changes.")] = False,
+    save: Annotated[bool, typer.Option(help="Store the sessions in journey_sessions.")] = False,
+    out: Out = None,
+    limit: Limit = 20,
+    engine: Engine = None,
+    warehouse: WarehousePath = None,
+) -> None:
+    """Split events into sessions by inactivity and list them."""
+    from shoplens.journeys import sessionize
+
+    con = _connect(engine, warehouse)
+    expr = sessionize(con.table("events"), duration(gap, "--gap"), split_on_day=split_on_day)
+    if save:
+        con.create_table("journey_sessions", expr, overwrite=True)
+        console.print("stored in [bold]journey_sessions[/]")
+    _show(expr.order_by(["customer_id", "session_number"]).execute(), "Sessions", out, limit)
+
+
+@app.command()
+def funnel(
+    steps: Annotated[str, typer.Option(help="Comma-separated event types, in order.")] = (
+        "view,add_to_cart,checkout,purchase"
+    ),
+    window: Annotated[str, typer.Option(help="Conversion window: 1h, 1d, 7d ...")] = "7d",
+    mode: Annotated[str, typer.Option(help="ordered, strict or any.")] = "ordered",
+    by: Annotated[str, typer.Option(help="Count 'customer' or 'session' units.")] = "customer",
+    breakdown: Annotated[
+        str | None, typer.Option(help="Comma-separated event columns, e.g. channel.")
+    ] = None,
+    gap: Gap = "30m",
+    out: Out = None,
+    engine: Engine = None,
+    warehouse: WarehousePath = None,
+) -> None:
+    """Conversion funnel: units reaching each step, drop-off and conversion rates."""
+    from shoplens.journeys import funnel_frame
+
+    con = _connect(engine, warehouse)
+    frame = funnel_frame(
+        con.table("events"),
+        _names(steps),
+        mode=mode,
+        window=duration(window, "--window"),
+        by=by,
+        breakdown=_names(breakdown),
+        gap=duration(gap, "--gap"),
+    )
+    _show(frame, f"Funnel by {by}", out, limit=200)
+
+
+@app.command()
+def paths(
+    show: Annotated[str, typer.Option(help="top, next, previous, edges or drop-offs.")] = "top",
+    start: Annotated[str | None, typer.Option(help="Paths from this step.")] = None,
+    end: Annotated[str | None, typer.Option(help="Paths to this step.")] = None,
+    step: Annotated[str | None, typer.Option(help="The step for next/previous.")] = None,
+    depth: Annotated[int, typer.Option(help="Maximum steps of a path.")] = 5,
+    top: Annotated[int, typer.Option(help="Number of top paths.")] = 10,
+    level: Level = "type",
+    gap: Gap = "30m",
+    out: Out = None,
+    limit: Limit = 50,
+    engine: Engine = None,
+    warehouse: WarehousePath = None,
+) -> None:
+    """Top session paths, next/previous steps, Sankey edges or drop-off points."""
+    from shoplens.journeys import drop_offs, next_steps, path_edges, top_paths
+
+    events = _connect(engine, warehouse).table("events")
+    g = duration(gap, "--gap")
+    if show == "top":
+        expr = top_paths(events, start=start, end=end, depth=depth, n=top, level=level, gap=g)
+    elif show in ("next", "previous"):
+        if not step:
+            raise InputError(f"--show {show} needs --step, e.g. --step add_to_cart")
+        expr = next_steps(events, step, direction=show, level=level, gap=g)
+    elif show == "edges":
+        expr = path_edges(events, start=start, depth=depth, exits=True, level=level, gap=g)
+    elif show == "drop-offs":
+        expr = drop_offs(events, level=level, gap=g)
+    else:
+        raise InputError(f"--show must be top, next, previous, edges or drop-offs, not {show!r}")
+    _show(expr.execute(), f"Paths: {show}", out, limit)
+
+
+@app.command()
+def retention(
+    cohort: Annotated[str, typer.Option(help="first_seen or first_purchase.")] = "first_seen",
+    period: Annotated[str, typer.Option(help="week or month.")] = "week",
+    return_events: Annotated[
+        str | None, typer.Option(help="Comma-separated event types that count (default: any).")
+    ] = None,
+    lifecycle: Annotated[
+        bool, typer.Option("--lifecycle", help="Show new/returning/resurrecting/dormant.")
+    ] = False,
+    out: Out = None,
+    limit: Limit = 30,
+    engine: Engine = None,
+    warehouse: WarehousePath = None,
+) -> None:
+    """Retention by cohort (rates per period offset), or the lifecycle composition."""
+    from shoplens.journeys import cohorts
+
+    events = _connect(engine, warehouse).table("events")
+    returns = _names(return_events) or None
+    if lifecycle:
+        frame = cohorts.lifecycle(events, period=period, active_events=returns).execute()
+        wide = frame.pivot_table(
+            index="period", columns="status", values="customers", aggfunc="sum"
+        )
+        wide = wide.fillna(0).astype("int64").reset_index()
+        wide["period"] = wide["period"].astype(str)
+        _show(wide, f"Lifecycle per {period}", None, limit)
+    else:
+        frame = cohorts.retention(
+            events, cohort=cohort, period=period, return_events=returns
+        ).execute()
+        frame["cohort"] = frame["cohort"].astype(str)
+        wide = frame.pivot_table(
+            index=["cohort", "cohort_size"], columns="period_offset", values="rate"
+        ).reset_index()
+        wide.columns = [str(c) for c in wide.columns]
+        _show(wide, f"Retention rate by {period} ({cohort})", None, limit)
+    if out is not None:
+        _show(frame, "rows", out, 0)
+
+
+@app.command()
+def timeline(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id.", show_default=False)],
+    gap: Gap = "30m",
+    out: Out = None,
+    limit: Limit = 100,
+    engine: Engine = None,
+    warehouse: WarehousePath = None,
+) -> None:
+    """One customer's steps, sessions, orders, reviews and chats (with sentiment and intent)."""
+    from shoplens.journeys import customer_timeline
+
+    con = _connect(engine, warehouse)
+    frame = customer_timeline(con, customer_id, gap=duration(gap, "--gap")).execute()
+    frame["detail"] = frame["detail"].astype(object).where(frame["detail"].notna(), None)
+    frame["detail"] = frame["detail"].map(
+        lambda s: s if s is None or len(s) <= 60 else s[:57] + "..."
+    )
+    _show(frame, f"Timeline of {customer_id}", out, limit)
