@@ -2,13 +2,17 @@
 
 Generates ``--n`` synthetic events into a DuckDB file (and the same rows as Parquet for
 pandas), then, in one child process per side, sessionizes the events (the session table
-is materialized: a DuckDB table for ShopLens, a DataFrame for pandas) and computes a
-4-step ordered funnel with a 7-day window. Each side's wall time and peak resident memory
-(``ru_maxrss`` of that child, read with ``os.wait4``) are printed with the ratios.
+is kept: a table in the warehouse file for ShopLens, a Parquet file for pandas), computes a
+4-step ordered funnel with a 7-day window and a weekly retention table (cohort = week of
+the first event, customers with any event k weeks later). ShopLens reads the DuckDB
+warehouse file (already ingested, as a user's data would be); pandas reads the Parquet
+file, its natural input, and its load time is counted. Each side's wall time and peak
+resident memory (``ru_maxrss`` of that child, read with ``os.wait4``) are printed with
+the ratios.
 
 Run::
 
-    .venv/bin/python benchmarks/journeys.py --n 1000000
+    nice .venv/bin/python benchmarks/journeys.py --n 1000000
 """
 
 from __future__ import annotations
@@ -24,6 +28,25 @@ from pathlib import Path
 
 STEPS = ["view", "add_to_cart", "checkout", "purchase"]
 WINDOW_DAYS = 7
+MEASURES = ("load_s", "sessionize_s", "funnel_s", "retention_s")
+#: DuckDB settings proposed for ``shoplens.warehouse.connect`` (applied unless --no-tune)
+TUNING = ("SET preserve_insertion_order = false",)
+
+
+def retention_expr(events):
+    """Weekly retention: ``shoplens.journeys.cohorts.retention`` when it exists."""
+    try:
+        from shoplens.journeys.cohorts import retention
+    except ImportError:  # before cohorts.py landed: the same table, written inline
+        import ibis
+
+        days = (events.ts.epoch_seconds() / 86400).floor()
+        act = events.select("customer_id", _p=((days - 4) / 7).floor().cast("int64")).distinct()
+        coh = act.group_by("customer_id").aggregate(_c=act._p.min())
+        j = act.inner_join(coh, "customer_id")
+        j = j.mutate(period_offset=j._p - j._c)
+        return j.group_by(["_c", "period_offset"]).aggregate(customers=ibis._.count())
+    return retention(events, period="week")
 
 
 def generate(path: Path, n: int, customers: int) -> None:
@@ -64,15 +87,17 @@ def generate(path: Path, n: int, customers: int) -> None:
     con.disconnect()
 
 
-def run_shoplens(path: Path) -> dict:
-    """Sessionize into a table and compute the funnel with ShopLens on DuckDB."""
+def run_shoplens(path: Path, tune: bool = True) -> dict:
+    """Sessionize into a table, compute the funnel and retention with ShopLens on DuckDB."""
     from datetime import timedelta
 
     from shoplens.journeys import funnel, sessionize
     from shoplens.warehouse import connect
 
     con = connect("duckdb", path / "events.duckdb")
-    con.raw_sql("SET threads = 2")
+    con.raw_sql(f"SET threads = {os.cpu_count()}")
+    for setting in TUNING if tune else ():
+        con.raw_sql(setting)
     events = con.table("events")
     t0 = time.perf_counter()
     con.create_table("journey_sessions", sessionize(events), overwrite=True)
@@ -80,12 +105,16 @@ def run_shoplens(path: Path) -> dict:
     t1 = time.perf_counter()
     counts = funnel(events, STEPS, window=timedelta(days=WINDOW_DAYS)).execute()
     t2 = time.perf_counter()
+    ret = retention_expr(events).execute()
+    t3 = time.perf_counter()
     return {
         "sessions": int(sessions),
         "entered": counts.sort_values("step").entered.astype(int).tolist(),
+        "retained": [len(ret), int(ret.customers.sum())],
         "load_s": 0.0,
         "sessionize_s": t1 - t0,
         "funnel_s": t2 - t1,
+        "retention_s": t3 - t2,
     }
 
 
@@ -117,6 +146,7 @@ def run_pandas(path: Path) -> dict:
         revenue=("rev", "sum"),
     )
     sessions["duration_seconds"] = (sessions.end - sessions.start).dt.total_seconds()
+    sessions.to_parquet(path / "sessions.parquet")  # kept, as ShopLens keeps its table
     t2 = time.perf_counter()
     window = pd.Timedelta(days=WINDOW_DAYS)
     stop = ev.ts.max()
@@ -143,18 +173,28 @@ def run_pandas(path: Path) -> dict:
     best = best.drop_duplicates("customer_id")
     entered = [int((best.reached >= k).sum()) for k in range(1, len(STEPS) + 1)]
     t3 = time.perf_counter()
+    days = (ev.ts - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(days=1)
+    act = pd.DataFrame({"customer_id": ev.customer_id, "week": (days - 4) // 7})
+    act = act.drop_duplicates()
+    act["cohort"] = act.groupby("customer_id").week.transform("min")
+    act["offset"] = act.week - act.cohort
+    ret = act.groupby(["cohort", "offset"]).size()
+    t4 = time.perf_counter()
     return {
         "sessions": len(sessions),
         "entered": entered,
+        "retained": [len(ret), int(ret.sum())],
         "load_s": t1 - t0,
         "sessionize_s": t2 - t1,
         "funnel_s": t3 - t2,
+        "retention_s": t4 - t3,
     }
 
 
-def child(side: str, path: Path) -> dict:
+def child(side: str, path: Path, tune: bool = True) -> dict:
     """Run one side in a fresh process; return its figures and peak RSS in MiB."""
     cmd = [sys.executable, __file__, "--child", side, "--path", str(path)]
+    cmd += [] if tune else ["--no-tune"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -170,35 +210,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000_000, help="number of events")
     parser.add_argument("--customers", type=int, default=None, help="default: n / 40")
-    parser.add_argument("--path", type=Path, default=None, help="work folder (default: temp)")
+    parser.add_argument(
+        "--path", type=Path, default=None, help="work folder, reused if it holds events"
+    )
+    parser.add_argument("--no-tune", action="store_true", help="skip the TUNING settings")
+    parser.add_argument("--shoplens-only", action="store_true", help="skip the pandas side")
     parser.add_argument("--child", choices=["shoplens", "pandas"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run = run_shoplens if args.child == "shoplens" else run_pandas
-        print(json.dumps(run(args.path)))
+        out = run_shoplens(args.path, not args.no_tune) if args.child == "shoplens" else None
+        print(json.dumps(out or run_pandas(args.path)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.path or Path(tmp)
         path.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        generate(path, args.n, args.customers or max(args.n // 40, 1))
-        print(f"generated {args.n:,} events in {time.perf_counter() - t0:.1f} s")
-        ours, peer = child("shoplens", path), child("pandas", path)
-    if ours["entered"] != peer["entered"] or ours["sessions"] != peer["sessions"]:
-        print(
-            f"note: results differ: {ours['sessions']} vs {peer['sessions']} sessions, "
-            f"funnel {ours['entered']} vs {peer['entered']}"
-        )
-    else:
-        print(f"same results: {ours['sessions']:,} sessions, funnel {ours['entered']}")
+        if args.path and (path / "events.parquet").exists():
+            print(f"reusing the events in {path}")  # generated by an earlier run
+        else:
+            generate(path, args.n, args.customers or max(args.n // 40, 1))
+            print(f"generated {args.n:,} events in {time.perf_counter() - t0:.1f} s")
+        ours = child("shoplens", path, not args.no_tune)
+        if args.shoplens_only:  # e.g. a size where pandas would not fit in memory
+            print(json.dumps(ours))
+            return
+        peer = child("pandas", path)
+    for key in ("sessions", "entered", "retained"):
+        same = "same" if ours[key] == peer[key] else "DIFFERENT"
+        print(f"{key}: {same}: shoplens {ours[key]}, pandas {peer[key]}")
     print(f"\n{'measure':<22}{'shoplens+duckdb':>16}{'pandas':>12}{'ratio':>10}")
-    for key in ("load_s", "sessionize_s", "funnel_s"):
+    for key in MEASURES:
         print(
             f"{key:<22}{ours[key]:>16.2f}{peer[key]:>12.2f}"
             f"{peer[key] / ours[key] if ours[key] else float('nan'):>10.1f}"
         )
-    tot_o = sum(ours[k] for k in ("load_s", "sessionize_s", "funnel_s"))
-    tot_p = sum(peer[k] for k in ("load_s", "sessionize_s", "funnel_s"))
+    tot_o = sum(ours[k] for k in MEASURES)
+    tot_p = sum(peer[k] for k in MEASURES)
     print(f"{'total_s':<22}{tot_o:>16.2f}{tot_p:>12.2f}{tot_p / tot_o:>10.1f}")
     print(
         f"{'peak_mib':<22}{ours['peak_mib']:>16.0f}{peer['peak_mib']:>12.0f}"

@@ -52,6 +52,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from shoplens.errors import InputError
+from shoplens.journeys.funnel_modes import BUILDERS
 from shoplens.journeys.sessions import DEFAULT_GAP, assign_sessions, interval, require_columns
 
 MODES = ("ordered", "strict", "any")
@@ -110,20 +111,6 @@ def _steps(steps: Sequence[str | Step]) -> list[Step]:
     return out
 
 
-def _matches(t: ir.Table, step: Step) -> ir.BooleanValue:
-    cond = t.type == step.type
-    for col, want in (step.where or {}).items():
-        if col not in t.columns:
-            raise InputError(f"step {step.label!r} filters on unknown column {col!r}")
-        if want is None:
-            cond &= t[col].isnull()
-        elif isinstance(want, list | tuple | set | frozenset):
-            cond &= t[col].isin(list(want))
-        else:
-            cond &= t[col] == want
-    return cond.fill_null(False)
-
-
 def _prepare(events, steps, mode, window, by, breakdown, gap):
     require_columns(events, ("event_id", "customer_id", "ts", "type"), "funnel")
     steps = _steps(steps)
@@ -143,118 +130,6 @@ def _prepare(events, steps, mode, window, by, breakdown, gap):
     else:
         raise InputError(f"funnels count by 'customer' or 'session', not {by!r}")
     return events, steps, win, unit, breakdown
-
-
-def _ordered(e, steps, win, unit, keep):
-    n = len(steps)
-    flags = {f"_m{k}": _matches(e, s) for k, s in enumerate(steps, 1)}
-    rel = e.mutate(**flags)
-    rel = rel.filter(ibis.or_(*[rel[f] for f in flags]))
-    order = [rel.ts, rel.event_id]
-    rel = rel.mutate(_pos=ibis.row_number().over(ibis.window(group_by=rel[unit], order_by=order)))
-    after = ibis.window(group_by=rel[unit], order_by=[rel.ts, rel.event_id], rows=(1, None))
-    nxt = {}
-    for k in range(2, n + 1):
-        m = rel[f"_m{k}"]
-        nxt[f"_np{k}"] = ibis.cases((m, rel._pos), else_=ibis.null("int64")).min().over(after)
-        nxt[f"_nt{k}"] = ibis.cases((m, rel.ts), else_=ibis.null(rel.ts.type())).min().over(after)
-    rel = rel.mutate(**nxt)
-    a = rel.filter(rel._m1).select(
-        _u=rel[unit],
-        _start=rel.ts,
-        _seq=rel._pos,
-        **{c: rel[c] for c in keep},
-        _t1=rel.ts,
-        **{c: rel[c] for c in nxt},
-    )
-    a = a.mutate(_p1=a._seq, _ok1=ibis.literal(True))
-    for k in range(2, n + 1):
-        if k > 2:
-            look = rel.select(_lu=rel[unit], _lp=rel._pos, _lnp=rel[f"_np{k}"], _lnt=rel[f"_nt{k}"])
-            j = a.left_join(look, [a._u == look._lu, a[f"_p{k - 1}"] == look._lp])
-            a = j.mutate(**{f"_np{k}": j._lnp, f"_nt{k}": j._lnt}).drop(
-                "_lu", "_lp", "_lnp", "_lnt"
-            )
-        a = _advance(a, k, steps[k - 1], a[f"_nt{k}"], a[f"_np{k}"], win)
-    return a
-
-
-def _advance(a, k, step, t_k, p_k, win):
-    prev = a[f"_t{k - 1}"]
-    ok = a[f"_ok{k - 1}"] & t_k.notnull() & (t_k <= a._start + win)
-    if step.within is not None:
-        ok &= t_k <= prev + interval(step.within)
-    ok = ok.fill_null(False)
-    return a.mutate(
-        **{
-            f"_ok{k}": ok,
-            f"_t{k}": ibis.cases((ok, t_k), else_=ibis.null(t_k.type())),
-            f"_p{k}": ibis.cases((ok, p_k), else_=ibis.null("int64")),
-        }
-    )
-
-
-def _strict(e, steps, win, unit, keep):
-    n = len(steps)
-    w = ibis.window(group_by=e[unit], order_by=[e.ts, e.event_id])
-    pos = ibis.row_number().over(w)
-    cols = {"_m1": _matches(e, steps[0]), "_seq": pos}
-    for k in range(2, n + 1):
-        cols[f"_lm{k}"] = _matches(e, steps[k - 1]).lead(k - 1).over(w).fill_null(False)
-        cols[f"_lt{k}"] = e.ts.lead(k - 1).over(w)
-    rel = e.mutate(**cols)
-    a = rel.filter(rel._m1)
-    a = a.select(
-        _u=a[unit],
-        _start=a.ts,
-        _seq=a._seq,
-        **{c: a[c] for c in keep},
-        _t1=a.ts,
-        _p1=a._seq,
-        _ok1=ibis.literal(True),
-        **{c: a[c] for c in cols if c[1] == "l"},
-    )
-    for k in range(2, n + 1):
-        t_k = ibis.cases((a[f"_lm{k}"], a[f"_lt{k}"]), else_=ibis.null(a._t1.type()))
-        a = _advance(a, k, steps[k - 1], t_k, a._seq + (k - 1), win)
-    return a
-
-
-def _any(e, steps, win, unit, keep):
-    n = len(steps)
-    flags = {f"_m{k}": _matches(e, s) for k, s in enumerate(steps, 1)}
-    rel = e.mutate(**flags)
-    rel = rel.filter(ibis.or_(*[rel[f] for f in flags]))
-    rel = rel.mutate(
-        _sec=rel.ts.epoch_seconds(),
-        _seq=ibis.row_number().over(
-            ibis.window(group_by=rel[unit], order_by=[rel.ts, rel.event_id])
-        ),
-    )
-    secs = int(win.op().value) if win.type().unit.name == "SECOND" else None
-    if secs is None:
-        raise InputError("in mode 'any' the window must be a whole number of seconds")
-    ahead = ibis.window(group_by=rel[unit], order_by=rel._sec, range=(0, secs))
-    first = {
-        f"_f{k}": ibis.cases((rel[f], rel.ts), else_=ibis.null(rel.ts.type())).min().over(ahead)
-        for k, f in enumerate(flags, 1)
-    }
-    rel = rel.mutate(**first)
-    a = rel.select(
-        _u=rel[unit],
-        _start=rel.ts,
-        _seq=rel._seq,
-        **{c: rel[c] for c in keep},
-        **{c: rel[c] for c in first},
-    )
-    ok, reached = ibis.literal(True), None
-    out = {}
-    for k in range(1, n + 1):
-        ok = ok & a[f"_f{k}"].notnull()
-        reached = a[f"_f{k}"] if reached is None else ibis.greatest(reached, a[f"_f{k}"])
-        out[f"_ok{k}"] = ok
-        out[f"_t{k}"] = ibis.cases((ok, reached), else_=ibis.null(a._start.type()))
-    return a.mutate(**out)
 
 
 def funnel_units(
@@ -292,32 +167,38 @@ def funnel_units(
         stamp = pd.Timestamp(as_of)
         stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
         ends = ibis.memtable(pd.DataFrame({"_stop": [stamp]}))
-    build = {"ordered": _ordered, "strict": _strict, "any": _any}[mode]
-    a = build(e, steps, win, unit, keep).cross_join(ends)
+    a = BUILDERS[mode](e, steps, win, unit, keep).cross_join(ends)
     stop = a._stop
     n = len(steps)
     reached = sum(a[f"_ok{k}"].cast("int64") for k in range(1, n + 1))
     a = a.mutate(steps_reached=reached)
+    deadline = a._deadline if "_deadline" in a.columns else a._start + win
     open_ = ibis.literal(False)
     for r in range(1, n):
-        cond = (a.steps_reached == r) & (a._start + win > stop)
+        cond = (a.steps_reached == r) & (deadline > stop)
         if steps[r].within is not None:
             cond &= a[f"_t{r}"] + interval(steps[r].within) > stop
         open_ |= cond
     a = a.filter(a.steps_reached > 0).mutate(in_progress=open_.fill_null(False))
-    best = ibis.window(
-        group_by=a._u, order_by=[a.steps_reached.desc(), a.in_progress.desc(), a._start, a._seq]
+    # the kept attempt: one hash aggregation (arg_min / min_by over a struct key), not a
+    # sort of all attempts
+    rank = ibis.struct(
+        {
+            "s": -a.steps_reached,
+            "o": ibis.cases((a.in_progress, 0), else_=1),
+            "t": a._start,
+            "q": a._seq,
+        }
     )
-    a = a.mutate(_rank=ibis.row_number().over(best))
-    a = a.filter(a._rank == 0)
-    return a.select(
-        **{unit: a._u},
+    out = {
         **{c: a[c] for c in keep},
-        steps_reached=a.steps_reached,
-        in_progress=a.in_progress,
-        started_at=a._start,
+        "steps_reached": a.steps_reached,
+        "in_progress": a.in_progress,
+        "started_at": a._start,
         **{f"step_{k}_at": a[f"_t{k}"] for k in range(1, n + 1)},
-    )
+    }
+    best = a.group_by(_u=a._u).aggregate(_b=ibis.struct(out).argmin(rank))
+    return best.select(**{unit: best._u}, **{c: best._b[c] for c in out})
 
 
 def funnel(

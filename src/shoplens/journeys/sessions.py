@@ -104,37 +104,60 @@ def assign_sessions(
     ['u:1', 'u:2']
     """
     require_columns(events, _NEEDED + (("channel",) if split_on_channel else ()), "sessionize")
-    return _numbered(events, gap, split_on_day, split_on_channel).drop("_new", "_last")
+    numbered = _numbered(events, gap, split_on_day, split_on_channel)
+    return _with_id(numbered.drop("_new"))
 
 
-def _breaks(earlier, later, step, split_on_day, split_on_channel):
-    """Whether the event ``later`` (columns ts, channel) starts a session after ``earlier``."""
-    new = later[0] > earlier[0] + step
+def _flagged(events, gap, split_on_day, split_on_channel, *, last=False, extra=()):
+    """One window pass: the ``_new`` flag (and ``_last`` and position ``_pos`` if ``last``).
+
+    ``extra`` names the only other columns carried through (``None``: all of them), so
+    the sort moves as little data as possible. ``ts + gap`` (``_reach``) and the UTC day
+    are computed once per event and shifted, not recomputed for both neighbours: time
+    zone arithmetic is costly in DuckDB.
+    """
+    if extra is not None:
+        keep = ["event_id", "customer_id", "ts", "type"]
+        keep += [c for c in extra if c in events.columns and c not in keep]
+        if split_on_channel and "channel" not in keep:
+            keep.append("channel")
+        events = events.select(*keep)
+    helpers = {"_reach": events.ts + interval(gap)}
     if split_on_day:
-        new = new | (later[0].date() != earlier[0].date())
-    if split_on_channel:
-        new = new | ~later[1].identical_to(earlier[1])
-    return new
+        helpers["_day"] = events.ts.date()
+    e = events.mutate(**helpers)
+    w = ibis.window(group_by=e.customer_id, order_by=[e.ts, e.event_id])
+
+    def breaks(earlier, later):  # does the event `later` start a session after `earlier`?
+        new = later("ts") > earlier("_reach")
+        if split_on_day:
+            new |= later("_day") != earlier("_day")
+        if split_on_channel:
+            new |= ~later("channel").identical_to(earlier("channel"))
+        return new
+
+    here = e.__getitem__
+    prev_reach = e._reach.lag().over(w)
+    flags = {"_new": prev_reach.isnull() | breaks(lambda c: e[c].lag().over(w), here)}
+    if last:
+        next_ts = e.ts.lead().over(w)
+        nxt = lambda c: next_ts if c == "ts" else e[c].lead().over(w)  # noqa: E731
+        flags["_last"] = next_ts.isnull() | breaks(here, nxt)
+        flags["_pos"] = ibis.row_number().over(w)
+    return e.mutate(**flags).drop(*helpers)
 
 
 def _numbered(events, gap, split_on_day, split_on_channel):
-    """Add ``_new``/``_last`` flags (one window pass) and the session number/id."""
-    step = interval(gap)
-    w = ibis.window(group_by=events.customer_id, order_by=[events.ts, events.event_id])
-    chan = events.channel if split_on_channel else None
-    here = (events.ts, chan)
-    prev = (events.ts.lag().over(w), chan.lag().over(w) if split_on_channel else None)
-    nxt = (events.ts.lead().over(w), chan.lead().over(w) if split_on_channel else None)
-    new = prev[0].isnull() | _breaks(prev, here, step, split_on_day, split_on_channel)
-    last = nxt[0].isnull() | _breaks(here, nxt, step, split_on_day, split_on_channel)
-    flagged = events.mutate(_new=new.cast("int64"), _last=last.cast("int64"))
+    """Events with ``_new`` and ``session_number`` (a running sum of ``_new``)."""
+    flagged = _flagged(events, gap, split_on_day, split_on_channel, extra=None)
     cum = ibis.window(
         group_by=flagged.customer_id, order_by=[flagged.ts, flagged.event_id], rows=(None, 0)
     )
-    numbered = flagged.mutate(session_number=flagged._new.sum().over(cum))
-    return numbered.mutate(
-        session_id=numbered.customer_id.concat(":", numbered.session_number.cast("string"))
-    )
+    return flagged.mutate(session_number=flagged._new.cast("int64").sum().over(cum))
+
+
+def _with_id(t: ir.Table) -> ir.Table:
+    return t.mutate(session_id=t.customer_id.concat(":", t.session_number.cast("string")))
 
 
 def sessionize(
@@ -178,23 +201,31 @@ def sessionize(
     if not conv:
         raise InputError("conversion_types must name at least one event type")
     require_columns(events, _NEEDED + (("channel",) if split_on_channel else ()), "sessionize")
-    t = _numbered(events, gap, split_on_day, split_on_channel)
-    for col in ("value", "channel", "device"):
+    extra = ("value", "channel", "device")
+    t = _flagged(events, gap, split_on_day, split_on_channel, last=True, extra=extra)
+    for col in extra:
         if col not in t.columns:
             t = t.mutate(**{col: ibis.null("float64" if col == "value" else "string")})
+    # Only a session's first and last events and its conversions decide its row, so the
+    # numbering pass (a running sum of `_new` in position order) and the grouping see
+    # just those; the event count comes from the positions.
+    t = t.filter(t._new | t._last | t.type.isin(conv))
+    cum = ibis.window(group_by=t.customer_id, order_by=t._pos, rows=(None, 0))
+    t = t.mutate(session_number=t._new.cast("int64").sum().over(cum))
     is_conv = t.type.isin(conv)
-    agg = t.group_by(["customer_id", "session_id"]).aggregate(
-        session_number=t.session_number.max(),
+    # group by the integer number; the string id is built on the (fewer) session rows
+    agg = t.group_by(["customer_id", "session_number"]).aggregate(
         start=t.ts.min(),
         end=t.ts.max(),
-        n_events=t.count(),
-        entry_type=t.type.max(where=t._new == 1),
-        exit_type=t.type.max(where=t._last == 1),
-        channel=t.channel.max(where=t._new == 1),
-        device=t.device.max(where=t._new == 1),
-        converted=is_conv.cast("int64").max() == 1,
+        n_events=(t._pos.max() - t._pos.min() + 1).cast("int64"),
+        entry_type=t.type.max(where=t._new),
+        exit_type=t.type.max(where=t._last),
+        channel=t.channel.max(where=t._new),
+        device=t.device.max(where=t._new),
+        converted=is_conv.any(),
         revenue=t.value.sum(where=is_conv).fill_null(0.0).cast("float64"),
     )
+    agg = _with_id(agg)
     return agg.mutate(
         duration_seconds=(agg.end.epoch_seconds() - agg.start.epoch_seconds()).cast("int64"),
         entry_stage=stage_of(agg.entry_type, stages),

@@ -1,0 +1,169 @@
+"""The per-mode attempt builders of :mod:`shoplens.journeys.funnels`.
+
+Each builder takes the prepared events ``e``, the steps, the funnel window, the unit
+column and the breakdown columns to keep, and returns one row per **attempt** with
+``_u`` (unit), ``_start``, ``_seq`` (position of the first event, for ties), the kept
+columns, and for every step ``k`` the flag ``_ok<k>`` (reached) and time ``_t<k>``;
+optionally ``_deadline`` (``_start + window``, computed once per attempt).
+The semantics are documented in :mod:`shoplens.journeys.funnels` and docs/journeys.md.
+
+Examples
+--------
+>>> sorted(BUILDERS)
+['any', 'ordered', 'strict']
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from shoplens.errors import InputError
+from shoplens.journeys.sessions import interval
+
+
+def _matches(t: ir.Table, step) -> ir.BooleanValue:
+    """Whether each event of ``t`` matches ``step`` (a :class:`~shoplens.journeys.funnels.Step`)."""
+    cond = t.type == step.type
+    for col, want in (step.where or {}).items():
+        if col not in t.columns:
+            raise InputError(f"step {step.label!r} filters on unknown column {col!r}")
+        if want is None:
+            cond &= t[col].isnull()
+        elif isinstance(want, list | tuple | set | frozenset):
+            cond &= t[col].isin(list(want))
+        else:
+            cond &= t[col] == want
+    return cond.fill_null(False)
+
+
+def _ordered(e, steps, win, unit, keep):
+    """Greedy ordered chains with one window pass and one equi-join per step.
+
+    Only events matching some step are kept. One window pass numbers them (``_pos``)
+    and counts, for each step ``k >= 2``, the step-``k`` events up to and including the
+    row (``_c<k>``, a running count). The first step-``k`` event after a row is then the
+    step-``k`` event whose own count is the row's count + 1: an equality join, where the
+    former plan needed a "min over all following rows" window per step and time.
+    """
+    n = len(steps)
+    flags = {f"_m{k}": _matches(e, s) for k, s in enumerate(steps, 1)}
+    rel = e.mutate(**flags)
+    rel = rel.filter(ibis.or_(*[rel[f] for f in flags]))
+    order = [rel.ts, rel.event_id]
+    upto = ibis.window(group_by=rel[unit], order_by=order, rows=(None, 0))
+    counts = {f"_c{k}": rel[f"_m{k}"].cast("int64").sum().over(upto) for k in range(2, n + 1)}
+    rel = rel.select(
+        rel[unit],
+        rel.ts,
+        *[rel[c] for c in keep],
+        *[rel[f] for f in flags],
+        _pos=ibis.row_number().over(ibis.window(group_by=rel[unit], order_by=order)),
+        **counts,
+    )
+    a = rel.filter(rel._m1).select(
+        _u=rel[unit],
+        _start=rel.ts,
+        _seq=rel._pos,
+        **{c: rel[c] for c in keep},
+        _t1=rel.ts,
+        _p1=rel._pos,
+        _ok1=ibis.literal(True),
+        _deadline=rel.ts + win,  # once per attempt: time zone arithmetic is costly
+        _next=rel._c2 + 1 if n > 1 else ibis.literal(0, "int64"),
+    )
+    for k in range(2, n + 1):
+        m = rel.filter(rel[f"_m{k}"])
+        look = m.select(
+            _lu=m[unit],
+            _lc=m[f"_c{k}"],
+            _lt=m.ts,
+            _lp=m._pos,
+            _ln=m[f"_c{k + 1}"] + 1 if k < n else ibis.literal(0, "int64"),
+        )
+        j = a.left_join(look, [a._u == look._lu, a._next == look._lc])
+        j = j.mutate(_next=j._ln).drop("_lu", "_lc", "_ln")
+        a = _advance(j, k, steps[k - 1], j._lt, j._lp, win).drop("_lt", "_lp")
+    return a.drop("_next")
+
+
+def _advance(a, k, step, t_k, p_k, win):
+    prev = a[f"_t{k - 1}"]
+    ok = a[f"_ok{k - 1}"] & t_k.notnull() & (t_k <= a._deadline)
+    if step.within is not None:
+        ok &= t_k <= prev + interval(step.within)
+    ok = ok.fill_null(False)
+    return a.mutate(
+        **{
+            f"_ok{k}": ok,
+            f"_t{k}": ibis.cases((ok, t_k), else_=ibis.null(t_k.type())),
+            f"_p{k}": ibis.cases((ok, p_k), else_=ibis.null("int64")),
+        }
+    )
+
+
+def _strict(e, steps, win, unit, keep):
+    n = len(steps)
+    w = ibis.window(group_by=e[unit], order_by=[e.ts, e.event_id])
+    pos = ibis.row_number().over(w)
+    cols = {"_m1": _matches(e, steps[0]), "_seq": pos}
+    for k in range(2, n + 1):
+        cols[f"_lm{k}"] = _matches(e, steps[k - 1]).lead(k - 1).over(w).fill_null(False)
+        cols[f"_lt{k}"] = e.ts.lead(k - 1).over(w)
+    rel = e.mutate(**cols)
+    a = rel.filter(rel._m1)
+    a = a.select(
+        _u=a[unit],
+        _start=a.ts,
+        _seq=a._seq,
+        **{c: a[c] for c in keep},
+        _t1=a.ts,
+        _p1=a._seq,
+        _ok1=ibis.literal(True),
+        _deadline=a.ts + win,
+        **{c: a[c] for c in cols if c[1] == "l"},
+    )
+    for k in range(2, n + 1):
+        t_k = ibis.cases((a[f"_lm{k}"], a[f"_lt{k}"]), else_=ibis.null(a._t1.type()))
+        a = _advance(a, k, steps[k - 1], t_k, a._seq + (k - 1), win)
+    return a
+
+
+def _any(e, steps, win, unit, keep):
+    n = len(steps)
+    flags = {f"_m{k}": _matches(e, s) for k, s in enumerate(steps, 1)}
+    rel = e.mutate(**flags)
+    rel = rel.filter(ibis.or_(*[rel[f] for f in flags]))
+    rel = rel.mutate(
+        _sec=rel.ts.epoch_seconds(),
+        _seq=ibis.row_number().over(
+            ibis.window(group_by=rel[unit], order_by=[rel.ts, rel.event_id])
+        ),
+    )
+    secs = int(win.op().value) if win.type().unit.name == "SECOND" else None
+    if secs is None:
+        raise InputError("in mode 'any' the window must be a whole number of seconds")
+    ahead = ibis.window(group_by=rel[unit], order_by=rel._sec, range=(0, secs))
+    first = {
+        f"_f{k}": ibis.cases((rel[f], rel.ts), else_=ibis.null(rel.ts.type())).min().over(ahead)
+        for k, f in enumerate(flags, 1)
+    }
+    rel = rel.mutate(**first)
+    a = rel.select(
+        _u=rel[unit],
+        _start=rel.ts,
+        _seq=rel._seq,
+        **{c: rel[c] for c in keep},
+        **{c: rel[c] for c in first},
+    )
+    ok, reached = ibis.literal(True), None
+    out = {}
+    for k in range(1, n + 1):
+        ok = ok & a[f"_f{k}"].notnull()
+        reached = a[f"_f{k}"] if reached is None else ibis.greatest(reached, a[f"_f{k}"])
+        out[f"_ok{k}"] = ok
+        out[f"_t{k}"] = ibis.cases((ok, reached), else_=ibis.null(a._start.type()))
+    return a.mutate(**out)
+
+
+BUILDERS = {"ordered": _ordered, "strict": _strict, "any": _any}
