@@ -28,7 +28,12 @@ from typing import Any
 import numpy as np
 
 from shoplens.errors import InputError, require
-from shoplens.insight.text.finetune import FORMAT_VERSION, META_FILE, read_meta
+from shoplens.insight.text.finetune import (
+    FORMAT_VERSION,
+    META_FILE,
+    LogitsClassifier,
+    read_meta,
+)
 
 __all__ = ["OnnxClassifier", "export_onnx"]
 
@@ -112,7 +117,7 @@ def export_onnx(
     return files
 
 
-class OnnxClassifier:
+class OnnxClassifier(LogitsClassifier):
     """Run an exported text classifier with ``onnxruntime``.
 
     Parameters
@@ -160,29 +165,9 @@ class OnnxClassifier:
         m.meta_ = meta
         return m
 
-    def _logits(self, texts: list[str], batch_size: int) -> np.ndarray:
-        texts = [str(t) for t in texts]
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), len(self.classes_)), dtype=np.float32)
-        for i in range(0, len(texts), batch_size):
-            idx = order[i : i + batch_size]
-            enc = self.tokenizer_(
-                [texts[j] for j in idx],
-                truncation=True,
-                max_length=self.max_length_,
-                padding=True,
-                return_tensors="np",
-            )
-            feed = {n: enc[n].astype(np.int64) for n in self.inputs_}
-            out[idx] = self.session_.run(["logits"], feed)[0]
-        return out
-
-    def predict_proba(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Class probabilities, shape ``(n, len(classes_))``."""
-        z = self._logits(texts, batch_size)
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
-
-    def predict(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """The most probable label of each text."""
-        return self.classes_[self.predict_proba(texts, batch_size).argmax(axis=1)]
+    def _batch_logits(self, batch: list[str]) -> np.ndarray:
+        enc = self.tokenizer_(
+            batch, truncation=True, max_length=self.max_length_, padding=True, return_tensors="np"
+        )
+        feed = {n: enc[n].astype(np.int64) for n in self.inputs_}
+        return self.session_.run(["logits"], feed)[0]

@@ -97,7 +97,38 @@ def _load_pretrained(path: Path, labels: list[str], seed: int) -> tuple[Any, Any
     return model, tok
 
 
-class TransformerClassifier:
+class LogitsClassifier:
+    """Shared inference of the text classifiers: length-sorted batches, softmax, argmax.
+
+    Subclasses set ``classes_`` and implement :meth:`_batch_logits` for one batch.
+    """
+
+    classes_: np.ndarray
+
+    def _batch_logits(self, batch: list[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _logits(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        texts = [str(t) for t in texts]
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), len(self.classes_)), dtype=np.float32)
+        for i in range(0, len(texts), batch_size):
+            idx = order[i : i + batch_size]
+            out[idx] = self._batch_logits([texts[j] for j in idx])
+        return out
+
+    def predict_proba(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Class probabilities, shape ``(n, len(classes_))``; texts are batched by length."""
+        z = self._logits(texts, batch_size)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    def predict(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """The most probable label of each text."""
+        return self.classes_[self.predict_proba(texts, batch_size).argmax(axis=1)]
+
+
+class TransformerClassifier(LogitsClassifier):
     """A transformer sequence classifier fine-tuned on labelled texts.
 
     Parameters
@@ -290,31 +321,14 @@ class TransformerClassifier:
 
         if not hasattr(self, "model_"):
             raise InputError("this TransformerClassifier is not fitted; call fit() or load()")
-        texts = [str(t) for t in texts]
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        out = np.zeros((len(texts), len(self.classes_)), dtype=np.float32)
         with torch.inference_mode():
-            for i in range(0, len(texts), batch_size):
-                idx = order[i : i + batch_size]
-                enc = self.tokenizer_(
-                    [texts[j] for j in idx],
-                    truncation=True,
-                    max_length=self.max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                out[idx] = self.model_(**enc).logits.float().numpy()
-        return out
+            return super()._logits(texts, batch_size)
 
-    def predict_proba(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Class probabilities, shape ``(n, len(classes_))``; texts are batched by length."""
-        z = self._logits(texts, batch_size)
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
-
-    def predict(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """The most probable label of each text."""
-        return self.classes_[self.predict_proba(texts, batch_size).argmax(axis=1)]
+    def _batch_logits(self, batch: list[str]) -> np.ndarray:
+        enc = self.tokenizer_(
+            batch, truncation=True, max_length=self.max_length, padding=True, return_tensors="pt"
+        )
+        return self.model_(**enc).logits.float().numpy()
 
     # -- persistence --------------------------------------------------------------
     def save(self, folder: str | Path, **meta: Any) -> Path:
