@@ -30,7 +30,8 @@ EVENT_BLOCKS = (
     "checkout",
     "purchase",
 )
-_COLS = (
+#: per-session count columns, in the order their events happen in a shop session
+SHOP_BLOCKS = (
     "n_imp",
     "search",
     "click",
@@ -147,7 +148,7 @@ def expand_sessions(
 ) -> ShopEvents:
     """Expand every session into its events, items, queries, values and time offsets."""
     s_n = len(sess)
-    counts = sess[list(_COLS)].to_numpy().astype(np.int64)
+    counts = sess[list(SHOP_BLOCKS)].to_numpy().astype(np.int64)
     total = counts.sum(axis=1)
     s_start = np.cumsum(total) - total
     before = np.cumsum(counts, axis=1) - counts
@@ -155,7 +156,7 @@ def expand_sessions(
     block = np.empty(n, dtype=np.int8)
     owner = np.empty(n, dtype=np.int64)
     rank = np.empty(n, dtype=np.int64)
-    for b in range(len(_COLS)):
+    for b in range(len(SHOP_BLOCKS)):
         cb = counts[:, b]
         rep = np.repeat(np.arange(s_n), cb)
         r = np.arange(len(rep)) - np.repeat(np.cumsum(cb) - cb, cb)

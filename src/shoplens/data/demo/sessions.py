@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from shoplens.data.demo.behaviour import SHOP_BLOCKS
 from shoplens.data.demo.calendar import HOURLY
 from shoplens.data.demo.customers import (
     CHANNEL_NAMES,
@@ -215,19 +216,7 @@ def draw_sessions(
             "p_purchase": p["purchase"],
         }
     )
-    blocks = [
-        "n_imp",
-        "search",
-        "click",
-        "n_views",
-        "prechat",
-        "n_cart",
-        "remove",
-        "checkout",
-        "purchase",
-        "n_review",
-        "postchat",
-    ]
+    blocks = [*SHOP_BLOCKS, "n_review", "postchat"]
     frame["n_events"] = frame[blocks].sum(axis=1)
     order = rng.permutation(s)
     keep = np.sort(order[np.cumsum(frame["n_events"].to_numpy()[order]) <= n_events])
