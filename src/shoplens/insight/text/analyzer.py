@@ -21,6 +21,7 @@ from shoplens.errors import InputError
 from shoplens.insight.text.aspects import find_aspects
 from shoplens.insight.text.english import english_positive_proba
 from shoplens.insight.text.entities import EntityExtractor
+from shoplens.insight.text.hedges import DAMP, hedge_shrink
 from shoplens.insight.text.intents import IntentClassifier
 from shoplens.insight.text.language import detect_language
 from shoplens.insight.text.normalize import (
@@ -39,6 +40,10 @@ EMOJI: dict[str, float] = {
     **{e: 1.0 for e in "👍😊😀😁😄😃😍🥰❤💯👏😘🙂☺✨🎉💪🤩😆👌♥💖💕"},
     **{e: -1.0 for e in "👎😡😠😤😞😢😭💔🤮😒🙄😫😩😣😖🤬😓😔"},
 }
+
+
+#: a clause's hedge damping is ``hedge_damp * CLAUSE_DAMP``
+CLAUSE_DAMP = 0.4
 
 
 def _label(probs: np.ndarray) -> list[str]:
@@ -63,8 +68,17 @@ class TextAnalyzer:
         Passed to :class:`~shoplens.insight.text.entities.EntityExtractor`.
     intent_rules
         Passed to :class:`~shoplens.insight.text.intents.IntentClassifier`.
+    intent_model
+        A trained intent classifier (anything with ``predict(texts)`` and ``classes_``,
+        e.g. ``load_text_model(folder)`` of a ``shoplens text train --task intent`` model,
+        or an :class:`~shoplens.insight.text.heads.NgramClassifier`). It labels the texts
+        the rules leave as ``other``; the rules keep priority. Default: rules only.
     sentiment_model
         A fitted :class:`SentimentModel` for Chinese; default: the shipped one.
+    hedge_damp
+        Texts and clauses with a hedge word ("一般", "还行", "okay", "as expected") keep this
+        share of ``p_pos - 0.5`` (see :mod:`~shoplens.insight.text.hedges`); ``1``
+        switches it off.
 
     Examples
     --------
@@ -83,7 +97,9 @@ class TextAnalyzer:
         extra_brands: Iterable[str] | None = None,
         model_lines: Iterable[str] | None = None,
         intent_rules: Iterable[tuple[str, Iterable[str]]] | None = None,
+        intent_model: Any = None,
         sentiment_model: SentimentModel | None = None,
+        hedge_damp: float = DAMP,
     ) -> None:
         if max_chars < 1 or batch_size < 1:
             raise InputError("max_chars and batch_size must be positive integers")
@@ -95,7 +111,11 @@ class TextAnalyzer:
         self.extra_brands = extra_brands
         self.model_lines = model_lines
         self.intent_rules = intent_rules
+        self.intent_model = intent_model
         self.sentiment_model = sentiment_model
+        if not 0.0 <= hedge_damp <= 1.0:
+            raise InputError("hedge_damp must be between 0 and 1")
+        self.hedge_damp = hedge_damp
         self._entities = EntityExtractor(brands, model_lines, extra_brands)
         self._intents = IntentClassifier(intent_rules)
 
@@ -127,6 +147,22 @@ class TextAnalyzer:
                 score = sum(EMOJI.get(ch, 0.0) for ch in texts[i])
                 p[i] = 1.0 / (1.0 + np.exp(-1.5 * score))
         return p
+
+    def predict_intents(self, texts: Sequence[str]) -> list[str]:
+        """Intent of each clean text: the rules, then ``intent_model`` where they say other.
+
+        Examples
+        --------
+        >>> TextAnalyzer().predict_intents(["我要退货", "hello"])
+        ['return_refund', 'other']
+        """
+        out = self._intents.predict(texts)
+        rest = [i for i, v in enumerate(out) if v == self._intents.default and texts[i]]
+        if self.intent_model is not None and rest:
+            pred = self.intent_model.predict([texts[i] for i in rest])
+            for i, v in zip(rest, pred, strict=True):
+                out[i] = str(v)
+        return out
 
     def analyze(self, texts: Sequence[Any], *, intents: bool = True) -> list[dict[str, Any]]:
         """Analyse each text; returns one ``dict`` per text, in order.
@@ -160,7 +196,8 @@ class TextAnalyzer:
             )
         detected = [detect_language(c) for c in clean]
         langs = [lang for lang, _ in detected]
-        probs = three_way(self.positive_proba(clean, langs), self.neutral_band)
+        p_text = hedge_shrink(clean, self.positive_proba(clean, langs), self.hedge_damp)
+        probs = three_way(p_text, self.neutral_band)
         for i, c in enumerate(clean):
             if not c or (langs[i] == "und" and not any(ch in EMOJI for ch in c)):
                 probs[i] = (0.0, 1.0, 0.0)
@@ -171,9 +208,13 @@ class TextAnalyzer:
         clauses = [cl for f in found for _, _, cl in f]
         clause_langs = [detect_language(cl)[0] for cl in clauses]
         clause_langs = [lg if lg != "und" else "zh" for lg in clause_langs]
-        cp = self.positive_proba(clauses, clause_langs)
+        # a hedge in a short clause is stronger evidence of neutral than in a whole text
+        cp = hedge_shrink(
+            clauses, self.positive_proba(clauses, clause_langs), self.hedge_damp * CLAUSE_DAMP
+        )
         clabels = _label(three_way(cp, self.neutral_band))
         labels = _label(probs)
+        intent = self.predict_intents(clean) if intents else [None] * len(clean)
         out, k = [], 0
         for i, c in enumerate(clean):
             aspects = []
@@ -198,7 +239,7 @@ class TextAnalyzer:
                     "p_pos": float(probs[i, 2]),
                     "aspects": aspects,
                     "entities": self._entities.extract(c),
-                    "intent": self._intents.predict_one(c) if intents else None,
+                    "intent": intent[i],
                     "flags": flags[i],
                 }
             )

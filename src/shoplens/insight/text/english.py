@@ -31,9 +31,10 @@ POSITIVE: dict[str, float] = {
     for w in _words("""
 good great nice love loved loves like liked excellent perfect awesome amazing happy
 satisfied recommend recommended fast quick comfortable beautiful pretty sturdy solid
-durable worth cheap affordable reliable smooth soft works working worked fine best better
+durable worth affordable reliable smooth soft works working worked fine best better
 fantastic wonderful pleased helpful friendly responsive accurate fits bargain gorgeous
 lovely cute elegant premium impressive superb easy convenient correct neat clean
+steal flattering stylish quickly quicker work fit exactly notch
 """)
 }
 POSITIVE.update(
@@ -48,6 +49,7 @@ waste worse worst refund return returned wrong missing scratched cracked leak le
 expensive overpriced uncomfortable tight loose small large ugly smell smells noisy rude
 unhelpful problem problems issue issues fail failed fails stopped dead never complaint
 annoying junk garbage trash scam misleading lost dirty stained torn ripped
+crushed laggy flimsy overpriced
 """)
 }
 NEGATIVE.update(
@@ -56,7 +58,7 @@ NEGATIVE.update(
 NEGATORS = frozenset(
     _words(
         "not no never don't dont doesn't doesnt didn't didnt isn't isnt wasn't "
-        "wasnt aren't arent won't wont can't cant cannot hardly barely"
+        "wasnt aren't arent won't wont can't cant cannot hardly barely nothing"
     )
 )
 INTENSIFIERS = {

@@ -1,8 +1,13 @@
 """Intent of a search query or a chat message, by keyword rules (Chinese and English).
 
 Rules are tried in priority order (the first intent with a matching pattern wins), so a
-message that asks for a refund *and* complains is ``return_refund``. Rules are a plain
-list of ``(intent, [regex, ...])`` and can be replaced.
+message that asks for a refund *and* complains is ``return_refund``. An intent may have
+more than one rule: a strong ``purchase`` rule ("我要买", "in stock") comes before
+``logistics_inquiry`` so "我要买X，今天能发货吗" is a purchase, while bare "买" is tried last;
+questions about shipping *coverage* ("do you ship to Canada", "可以寄到香港吗") are
+pre-sale ``other``, not logistics. Rules are a plain list of ``(intent, [regex, ...])``
+and can be replaced. The quality of the default rules on the demo shop's labelled chats,
+per class and language, is in ``docs/insight-text.md``.
 
 Examples
 --------
@@ -59,6 +64,17 @@ RULES: list[tuple[str, list[str]]] = [
             r"坑人",
             r"气死",
             r"什么破",
+            r"坏的",
+            r"坏了",
+            r"失望",
+            r"发错",
+            r"少发",
+            r"漏发",
+            r"怎么回事",
+            r"\bwrong (?:item|size|colou?r|product|order)\b",
+            r"\bsent (?:me )?the wrong\b",
+            r"\bdamaged\b",
+            r"\b(?:doesn'?t|does not|not) work(?:ing)?\b",
             r"\bcomplain(?:t|ts|ed)?\b",
             r"\bterrible\b",
             r"\bawful\b",
@@ -71,6 +87,44 @@ RULES: list[tuple[str, list[str]]] = [
         ],
     ),
     (
+        "hesitation",
+        [
+            r"先不[买要拍]",
+            r"不买了",
+            r"下次再",
+            r"以后再",
+            r"再看看",
+            r"考虑一下",
+            r"\bmaybe later\b",
+            r"\bnot (?:now|yet|today)\b",
+            r"别家",
+            r"其他家",
+            r"\b(?:other|another) (?:shops?|stores?|sellers?)\b",
+            r"\bshop around\b",
+            r"\blet me think\b",
+        ],
+    ),
+    (
+        "purchase",
+        [
+            r"我?(?:要|想)(?:买|下单|拍)",
+            r"怎么下单",
+            r"有货吗",
+            r"还有货",
+            r"拍[一两二三四五几]",
+            r"\b(?:want|like) to (?:buy|order|purchase)\b",
+            r"\bin stock\b",
+            r"\bhow (?:do|can) i (?:order|buy)\b",
+        ],
+    ),
+    (
+        "other",
+        [
+            r"[寄发送]到(?:国外|海外|香港|澳门|台湾|新加坡|美国|日本)",
+            r"\b(?:do|can) you (?:ship|deliver) (?:to|abroad|internationally|overseas)\b",
+        ],
+    ),
+    (
         "logistics_inquiry",
         [
             r"物流",
@@ -80,7 +134,9 @@ RULES: list[tuple[str, list[str]]] = [
             r"运单",
             r"单号",
             r"几天到",
-            r"什么时候到",
+            r"什么时候.{0,3}到",
+            r"多久.{0,3}到",
+            r"等了?好几天",
             r"送到",
             r"配送",
             r"\bshipping\b",
@@ -106,6 +162,9 @@ RULES: list[tuple[str, list[str]]] = [
             r"优惠券",
             r"降价",
             r"包邮",
+            r"活动价",
+            r"促销",
+            r"满减",
             r"\bhow much\b",
             r"\bprice\b",
             r"\bdiscount\b",
@@ -121,6 +180,7 @@ RULES: list[tuple[str, list[str]]] = [
         [
             r"哪个好",
             r"哪个更",
+            r"纠结.{0,30}还是",
             r"还是.{0,20}[?？呢吗]",
             r"对比",
             r"比较",
@@ -141,6 +201,11 @@ RULES: list[tuple[str, list[str]]] = [
             r"好用吗",
             r"怎么样",
             r"评价",
+            r"反馈",
+            r"买家秀",
+            r"买过的",
+            r"用过的",
+            r"效果如何",
             r"口碑",
             r"值得买吗",
             r"推荐吗",
@@ -153,6 +218,8 @@ RULES: list[tuple[str, list[str]]] = [
             r"\bworth it\b",
             r"\bopinions?\b",
             r"\bratings?\b",
+            r"\bfeedback\b",
+            r"\bwhat do (?:other )?(?:buyers|customers|people|users) (?:say|think)\b",
         ],
     ),
     (
