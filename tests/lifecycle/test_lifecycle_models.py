@@ -6,26 +6,13 @@ import numpy as np
 import pytest
 
 from shoplens.errors import InputError, ShopLensError
-from shoplens.lifecycle import BGNBD, ConvergenceError, GammaGamma, ParetoNBD
+from shoplens.lifecycle import BGNBD, ConvergenceError, GammaGamma, ParetoNBD, simulate
 
 
 def simulate_bgnbd(n, r, alpha, a, b, seed=0):
-    """BG/NBD customers observed for T in [20, 52] (continuous time)."""
-    rng = np.random.default_rng(seed)
-    lam = rng.gamma(r, 1.0 / alpha, n)
-    p = rng.beta(a, b, n)
-    T = rng.uniform(20, 52, n)
-    t = np.zeros(n)
-    x = np.zeros(n)
-    tx = np.zeros(n)
-    alive = np.ones(n, bool)
-    while alive.any():
-        t = t + rng.exponential(1.0, n) / lam
-        buy = alive & (t <= T)
-        x[buy] += 1
-        tx[buy] = t[buy]
-        alive = buy & (rng.random(n) >= p)
-    return x, tx, T
+    """BG/NBD customers observed for T in [20, 52] (continuous time), as arrays."""
+    df = simulate.simulate_bgnbd(n, r, alpha, a, b, T=(20.0, 52.0), seed=seed)
+    return df["frequency"].to_numpy(), df["recency"].to_numpy(), df["T"].to_numpy()
 
 
 def test_bgnbd_recovers_simulated_parameters():
@@ -47,6 +34,28 @@ def test_weights_equal_repeated_rows():
         list(full.params_.values()), list(weighted.params_.values()), rtol=1e-5
     )
     assert full.log_likelihood_ == pytest.approx(weighted.log_likelihood_, rel=1e-9)
+
+
+@pytest.mark.parametrize("renumber", [False, True])
+def test_compress_matches_a_pandas_groupby(monkeypatch, renumber):
+    import pandas as pd
+
+    from shoplens.lifecycle import btyd
+
+    if renumber:  # the path taken when frequency x recency x T could overflow int64
+        monkeypatch.setattr(btyd, "_RENUMBER_ABOVE", 0)
+    rng = np.random.default_rng(4)
+    f = rng.integers(0, 4, 5000).astype(float)
+    r = np.where(f > 0, rng.integers(1, 30, 5000) / 7.0, 0.0)
+    t = rng.integers(30, 40, 5000) / 7.0
+    w = rng.integers(1, 4, 5000).astype(float)
+    got = btyd.compress(f, r, t, w)
+    want = pd.DataFrame({"f": f, "r": r, "t": t, "w": w}).groupby(["f", "r", "t"])["w"].sum()
+    assert len(got[0]) == len(want) < 5000
+    np.testing.assert_array_equal(got[0], want.index.get_level_values(0))
+    np.testing.assert_array_equal(got[1], want.index.get_level_values(1))
+    np.testing.assert_array_equal(got[2], want.index.get_level_values(2))
+    np.testing.assert_array_equal(got[3], want.to_numpy())
 
 
 @pytest.mark.parametrize("model", [BGNBD, ParetoNBD])
@@ -106,11 +115,8 @@ def test_gammagamma_bad_input():
 
 
 def test_gammagamma_recovers_simulated_parameters():
-    rng = np.random.default_rng(7)
-    n = 20_000
-    x = rng.integers(1, 10, n)
-    nu = rng.gamma(4.0, 1 / 20.0, n)
-    m = rng.gamma(6.0 * x, 1 / (nu * x))
+    x = np.random.default_rng(7).integers(1, 10, 20_000)
+    m = simulate.simulate_spend(x, p=6.0, q=4.0, v=20.0, seed=7)
     gg = GammaGamma().fit(x, m)
     assert gg.p_ == pytest.approx(6.0, rel=0.1)
     assert gg.q_ == pytest.approx(4.0, rel=0.1)
@@ -130,3 +136,30 @@ def test_json_round_trip(tmp_path, model):
     other = GammaGamma if model is BGNBD else BGNBD
     with pytest.raises(InputError):
         other.load(tmp_path / "m.json")
+
+
+@pytest.mark.parametrize(
+    ("model", "params"),
+    [(BGNBD(), [0.7, 3.0, 0.6, 1.8]), (GammaGamma(), [5.0, 3.5, 18.0])],
+)
+def test_analytic_gradient_matches_finite_differences(model, params):
+    sim = simulate.simulate_bgnbd(3000, 0.5, 6.0, 0.8, 2.5, seed=8)
+    if isinstance(model, GammaGamma):
+        rep = sim[sim.frequency > 0]
+        m = simulate.simulate_spend(rep.frequency, 6.0, 4.0, 20.0, seed=8)
+        data = model._prepare(rep.frequency.to_numpy(), m, None, None)
+    else:
+        data = model._prepare(*(sim[c].to_numpy() for c in ("frequency", "recency", "T")), None)
+    logp = np.log(params)
+    _, grad = model._total(np.exp(logp), data, True)
+    step = 1e-6
+    numeric = []
+    for i in range(len(logp)):
+        up, down = logp.copy(), logp.copy()
+        up[i] += step
+        down[i] -= step
+        numeric.append(
+            (model._total(np.exp(up), data, False)[0] - model._total(np.exp(down), data, False)[0])
+            / (2 * step)
+        )
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-4)

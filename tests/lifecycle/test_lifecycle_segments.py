@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from shoplens.errors import InputError
-from shoplens.lifecycle.segments import CustomerSegmenter
+from shoplens.lifecycle.segments import CustomerSegmenter, distinct_names
 
 
 def planted(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -69,3 +69,43 @@ def test_given_k_and_errors():
         CustomerSegmenter().fit(pd.DataFrame())
     with pytest.raises(InputError):
         CustomerSegmenter().predict(X)
+
+
+def test_segments_with_the_same_base_name_get_distinct_meaningful_names():
+    """Two lapsing groups that differ only in spend: named apart by spend, no numbers."""
+    rng = np.random.default_rng(3)
+    n = 100
+    groups = {
+        "gone_rich": dict(n_orders=(2, 0.3), monetary=(3000, 200), recency_days=(300, 20)),
+        "gone_poor": dict(n_orders=(2, 0.3), monetary=(100, 10), recency_days=(300, 20)),
+        "vip": dict(n_orders=(12, 1), monetary=(9000, 500), recency_days=(10, 3)),
+    }
+    frames, truth = [], []
+    for i, spec in enumerate(groups.values()):
+        frames.append(pd.DataFrame({k: np.abs(rng.normal(m, s, n)) for k, (m, s) in spec.items()}))
+        truth += [i] * n
+    X, truth = pd.concat(frames, ignore_index=True), np.array(truth)
+    seg = CustomerSegmenter(k=3, random_state=0).fit(X)
+    name_of = {g: seg.names_[int(np.bincount(seg.labels_[truth == g]).argmax())] for g in range(3)}
+    assert len(set(seg.names_.values())) == 3
+    assert name_of[0] == "slipping away, higher spend"
+    assert name_of[1] == "slipping away, lower spend"
+    assert name_of[2] == "high-value loyal"
+    assert list(seg.profile_["name"]) == [seg.names_[i] for i in range(3)]
+
+
+def test_distinct_names_of_three_alike_segments():
+    z = pd.DataFrame(
+        {"monetary": [2.0, -2.0, 0.0], "recency_days": [0.0, 0.0, 3.0], "n_orders": 0.0}
+    )
+    names = distinct_names(dict.fromkeys(range(3), "occasional buyers"), z)
+    assert names == {
+        0: "occasional buyers, higher spend",
+        1: "occasional buyers, lower spend",
+        2: "occasional buyers, longer gone",
+    }
+    same = pd.DataFrame({"monetary": [0.0, 0.05]})  # no real difference: numbered
+    assert distinct_names({0: "new buyers", 1: "new buyers"}, same) == {
+        0: "new buyers (1)",
+        1: "new buyers (2)",
+    }

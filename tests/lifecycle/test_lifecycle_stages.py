@@ -116,6 +116,56 @@ def test_transition_matrix_matches_crosstab(warehouse):
     assert got.sum() == len(customers)
 
 
+DAY = 86400
+AS_OF_DAY = 200
+#: one customer per stage boundary (days before the cutoff), checked on DuckDB and Spark
+EDGE_HISTORIES: dict[int, list[tuple[float, str]]] = {
+    1: [(5, "cancelled")],  # only a cancelled order: potential
+    2: [(10, "paid")],  # new
+    3: [(30, "paid")],  # first purchase exactly new_days ago: still new
+    4: [(31, "paid")],  # active
+    5: [(50, "paid"), (20, "delivered"), (3, "returned")],  # loyal (3 purchases)
+    6: [(60, "paid")],  # exactly active_days: not yet at risk
+    7: [(61, "paid")],  # at risk
+    8: [(120, "paid")],  # exactly churn_days: at risk
+    9: [(121, "paid")],  # churned
+    10: [(190, "paid"), (10, "paid")],  # a gap over churn_days: won back
+    11: [(40, "paid"), (40, "paid")],  # two orders at the same second
+    12: [(100, "paid"), (-5, "paid")],  # the later order is after the cutoff
+    13: [(0, "paid")],  # exactly at the cutoff: not before it, so potential
+    14: [(45, "paid"), (44, "paid"), (43, "cancelled")],  # 2 purchases: active
+}
+
+
+def test_stage_boundaries_match_pandas_reference(warehouse):
+    """A fixed, small set of boundary histories: fast enough for Spark on every run."""
+    rows = [
+        (c, (AS_OF_DAY - days) * DAY, status)
+        for c, history in EDGE_HISTORIES.items()
+        for days, status in history
+    ]
+    orders = _orders(rows)
+    customers = [f"c{i}" for i in range(16)]  # c0 and c15 never ordered
+    _load(warehouse, orders, customers)
+    as_of = (BASE + pd.Timedelta(days=AS_OF_DAY)).tz_localize(None)
+    got = customer_stages(warehouse.table("orders"), as_of, CFG, warehouse.table("customers"))
+    got = got.execute().set_index("customer_id")["stage"].sort_index()
+    want = reference(orders, customers, as_of, CFG)
+    assert got.to_dict() == want.to_dict()
+    assert {want[f"c{i}"] for i in (0, 1, 13, 15)} == {"potential"}
+    assert [want[f"c{i}"] for i in range(2, 11)] == [
+        "new",
+        "new",
+        "active",
+        "loyal",
+        "active",
+        "at_risk",
+        "at_risk",
+        "churned",
+        "won_back",
+    ]
+
+
 history = st.lists(
     st.tuples(
         st.integers(0, 5),

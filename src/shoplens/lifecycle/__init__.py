@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         summary_from_transactions,
     )
     from shoplens.lifecycle.segments import CustomerSegmenter
+    from shoplens.lifecycle.simulate import simulate_bgnbd, simulate_spend
     from shoplens.lifecycle.spend import GammaGamma
     from shoplens.lifecycle.stages import StageConfig, customer_stages, stage_transitions
     from shoplens.lifecycle.store import build_lifecycle_customers, write_lifecycle_customers
@@ -45,6 +46,8 @@ _EXPORTS = {
     "segment_of": "rfm",
     "summary_from_transactions": "rfm",
     "CustomerSegmenter": "segments",
+    "simulate_bgnbd": "simulate",
+    "simulate_spend": "simulate",
     "StageConfig": "stages",
     "customer_stages": "stages",
     "stage_transitions": "stages",
@@ -71,6 +74,8 @@ __all__ = [
     "rfm_scores",
     "rfm_summary",
     "segment_of",
+    "simulate_bgnbd",
+    "simulate_spend",
     "stage_transitions",
     "summary_from_transactions",
     "time_split",

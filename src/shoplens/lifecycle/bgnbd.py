@@ -21,11 +21,13 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from shoplens.lifecycle.btyd import BTYDModel, FloatArray, check_rft
+from shoplens.lifecycle.btyd import BTYDModel, FloatArray, _compress_codes, _dot, check_rft
 
 __all__ = ["BGNBD"]
 
@@ -105,38 +107,84 @@ class BGNBD(BTYDModel):
         )
         return self._fit(f, recency, T, weights, x0)  # type: ignore[return-value]
 
-    def _loglik_grad(
-        self, params: FloatArray, f: FloatArray, r: FloatArray, t: FloatArray, grad: bool
-    ) -> tuple[FloatArray, FloatArray | None]:
+    def _prepare(
+        self, f: FloatArray, r: FloatArray, t: FloatArray, w: FloatArray | None
+    ) -> dict[str, Any]:
+        f, r, ri, ur, ti, ut, w = _compress_codes(f, r, t, w)
+        rep = f > 0
+        # customers without repeats contribute r * log(alpha / (alpha + T)): one term per T
+        zero_w = np.bincount(ti[~rep], weights=w[~rep], minlength=len(ut))
+        x, w_rep = f[rep], w[rep]
+        ux, xi = np.unique(x, return_inverse=True)
+        return {
+            "total": float(w.sum()),
+            "ut": ut,
+            "zero_w": zero_w,
+            "ur": ur,
+            "ri": ri[rep],
+            "ti": ti[rep],
+            "x": x,
+            "w": w_rep,
+            "wx": w_rep * x,
+            "ux": ux,
+            "xi": xi,
+            "wsum_x": np.bincount(xi, weights=w_rep, minlength=len(ux)),
+        }
+
+    def _total(
+        self, params: FloatArray, data: dict[str, Any], grad: bool
+    ) -> tuple[float, FloatArray | None]:
+        """Summed log-likelihood from the reduction of :meth:`_prepare`.
+
+        For a repeat buyer, with ``d = log((b+x-1)/a) - (r+x) log((α+T)/(α+tx))`` (the
+        log-odds of being alive, see :meth:`conditional_probability_alive`)::
+
+            ll = C(x) + log B(a+1, b+x-1) - (r+x) log(α+tx) + softplus(d)
+
+        where ``C(x)`` and the beta function depend on ``x`` only (computed once per
+        distinct ``x``); only ``log(α+tx)``, ``log(α+T)`` (once per distinct value) and
+        ``softplus(d)`` are per row. Customers without repeats reduce to
+        ``r log(α/(α+T))``, summed per distinct ``T``.
+        """
         rr, alpha, a, b = params
-        x = f
-        ux, xi = self._by_x(f)
-        rep = x > 0
-        uxb = np.where(ux > 0, ux, 1.0)  # keeps b + x - 1 > 0 in the masked branch
-        # terms in x only, once per distinct frequency
-        cu = gammaln(rr + ux) - gammaln(rr) + rr * np.log(alpha) - betaln(a, b)
-        la_u = betaln(a, b + ux)
-        lb_u = betaln(a + 1, b + uxb - 1)
-        log_at = np.log(alpha + t)
-        log_ar = np.log(alpha + r)
-        la = la_u[xi] - (rr + x) * log_at
-        lb = np.where(rep, lb_u[xi] - (rr + x) * log_ar, -np.inf)
-        tail = np.logaddexp(la, lb)
-        ll = cu[xi] + tail
+        ux, xi, ws, w, wx = data["ux"], data["xi"], data["wsum_x"], data["w"], data["wx"]
+        zero_w, ut = data["zero_w"], data["ut"]
+        log_alpha = np.log(alpha)
+        log_at_u = np.log(alpha + ut)
+        log_at = log_at_u[data["ti"]]
+        log_ar = np.log(alpha + data["ur"])[data["ri"]]
+        rx = rr + data["x"]
+        d = np.log((b + ux - 1) / a)[xi] - rx * (log_at - log_ar)
+        per_x = gammaln(rr + ux) - gammaln(rr) + rr * log_alpha - betaln(a, b)
+        per_x = per_x + betaln(a + 1, b + ux - 1)
+        sum_log_ar = _dot(w, log_ar)
+        sum_x_log_ar = _dot(wx, log_ar)
+        zero_part = rr * _dot(zero_w, log_alpha - log_at_u)
+        ll = _dot(ws, per_x) - rr * sum_log_ar - sum_x_log_ar + _dot(w, np.logaddexp(d, 0.0))
+        ll += zero_part
         if not grad:
             return ll, None
-        wa = np.exp(la - tail)
-        wb = 1.0 - wa
+        pa = expit(d)  # weight of the "still alive" term
+        wpa = w * pa
+        wpd = w - wpa  # weight of the "dropped out after the last purchase" term
+        # d/dr
+        g_r = _dot(ws, digamma(rr + ux) - digamma(rr) + log_alpha)
+        g_r -= _dot(wpa, log_at) + _dot(wpd, log_ar)
+        g_r += _dot(zero_w, log_alpha - log_at_u)
+        # d/dalpha
+        inv_at = 1.0 / (alpha + data["ut"])
+        inv_ar = 1.0 / (alpha + data["ur"])
+        g_alpha = rr * float(ws.sum()) / alpha
+        g_alpha -= _dot(wpa * rx, inv_at[data["ti"]]) + _dot(wpd * rx, inv_ar[data["ri"]])
+        g_alpha += rr * _dot(zero_w, 1.0 / alpha - inv_at)
+        # d/da and d/db: digamma(a+1) - digamma(a) = 1/a, digamma(b+x) - digamma(b+x-1) = 1/(b+x-1)
+        dropped_x = np.bincount(xi, weights=wpd, minlength=len(ux))
         ab = digamma(a + b)
-        abx = digamma(a + b + ux)[xi]
-        d_r = (digamma(rr + ux) - digamma(rr) + np.log(alpha))[xi]
-        d_r = d_r - wa * log_at - wb * log_ar
-        d_alpha = rr / alpha - (rr + x) * (wa / (alpha + t) + wb / (alpha + r))
-        d_a = -(digamma(a) - ab) + wa * (digamma(a) - abx) + wb * (digamma(a + 1) - abx)
-        d_b = -(digamma(b) - ab) + wa * (digamma(b + ux)[xi] - abx)
-        d_b = d_b + wb * (digamma(b + uxb - 1)[xi] - abx)
-        g = np.column_stack([d_r * rr, d_alpha * alpha, d_a * a, d_b * b])
-        return ll, g
+        abx = digamma(a + b + ux)
+        g_a = _dot(ws, ab - abx) + float(dropped_x.sum()) / a
+        g_b = _dot(ws, ab - digamma(b) - abx + digamma(b + ux))
+        g_b -= _dot(dropped_x, 1.0 / (b + ux - 1))
+        return ll, np.array([g_r * rr, g_alpha * alpha, g_a * a, g_b * b])
 
     # -- predictions ------------------------------------------------------------------
     def conditional_probability_alive(

@@ -33,6 +33,7 @@ from shoplens.errors import InputError, ShopLensError
 
 FloatArray = NDArray[np.float64]
 FORMAT_VERSION = 1
+_RENUMBER_ABOVE = 2**62  # combined keys must stay below int64's range
 
 __all__ = ["BTYDModel", "ConvergenceError", "check_rft", "compress"]
 
@@ -106,6 +107,45 @@ def check_rft(
     return f, r, t
 
 
+def _factorize(values: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[Any]]:
+    """Codes into the sorted distinct values (hash based: no sort of the full array)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.intp, copy=False), np.asarray(uniques)
+
+
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    """``a @ b`` for 1-d arrays without BLAS: a threaded BLAS ``ddot`` on a busy machine
+    costs milliseconds per call, ``einsum``'s own loop microseconds."""
+    return float(np.einsum("i,i->", a, b))
+
+
+def _one_blas_thread() -> Any:
+    """Context that runs BLAS single-threaded (a no-op without ``threadpoolctl``).
+
+    The optimiser works on 3-4 parameters: a threaded BLAS has nothing to split and,
+    on a machine whose cores are busy, its thread hand-offs cost milliseconds per
+    L-BFGS-B step - more than the likelihood itself on small data.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn brings it
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _check_weights(weights: ArrayLike | None, n: int) -> FloatArray | None:
+    if weights is None:
+        return None
+    w = _as_array("weights", weights)
+    if len(w) != n or (w < 0).any() or w.sum() <= 0:
+        raise InputError("weights must be non-negative counts, one per customer")
+    return w
+
+
 def compress(
     frequency: FloatArray,
     recency: FloatArray,
@@ -114,30 +154,62 @@ def compress(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Merge identical ``(frequency, recency, T)`` rows, returning them with counts.
 
-    Summaries in whole days or weeks repeat a lot: a million customers usually hold only
-    tens of thousands of distinct rows, so the likelihood is evaluated once per row.
-    """
-    import pandas as pd
+    Summaries in whole days or weeks repeat a lot: a million customers hold a few hundred
+    thousand distinct rows at day precision (far fewer in weeks), so the likelihood is
+    evaluated once per distinct row. Rows come back sorted by ``(frequency, recency, T)``.
 
-    w = np.ones_like(frequency) if weights is None else weights
-    frame = pd.DataFrame({"f": frequency, "r": recency, "t": T, "w": w})
-    grouped = frame.groupby(["f", "r", "t"], sort=True)["w"].sum()
-    grouped = grouped[grouped > 0]
-    idx = grouped.index
-    return (
-        idx.get_level_values(0).to_numpy(dtype=np.float64),
-        idx.get_level_values(1).to_numpy(dtype=np.float64),
-        idx.get_level_values(2).to_numpy(dtype=np.float64),
-        grouped.to_numpy(dtype=np.float64),
-    )
+    Examples
+    --------
+    >>> f, r, T, w = compress(np.array([1.0, 0, 1]), np.array([2.0, 0, 2]), np.full(3, 5.0))
+    >>> f.tolist(), r.tolist(), w.tolist()
+    ([0.0, 1.0], [0.0, 2.0], [1.0, 2.0])
+    """
+    f, r, _, _, ti, ut, w = _compress_codes(frequency, recency, T, weights)
+    return f, r, ut[ti], w
+
+
+def _compress_codes(
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+    weights: FloatArray | None = None,
+) -> tuple[
+    FloatArray, FloatArray, NDArray[np.intp], FloatArray, NDArray[np.intp], FloatArray, FloatArray
+]:
+    """:func:`compress` that also returns, for recency and ``T``, the distinct values
+    and each merged row's index into them, so that terms in ``recency`` or ``T`` alone
+    can be evaluated once per distinct value: ``(f, r, ri, ur, ti, ut, w)``."""
+    fc, uf = _factorize(frequency)
+    rc, ur = _factorize(recency)
+    tc, ut = _factorize(T)
+    uf, ur, ut = (u.astype(np.float64) for u in (uf, ur, ut))
+    nr, nt = len(ur), len(ut)
+    pair = fc.astype(np.int64) * nr + rc  # (frequency, recency) as one integer
+    pair_values = None
+    if len(uf) * nr * nt >= _RENUMBER_ABOVE:  # continuous recency and T: renumber pairs
+        pair, pair_values = _factorize(pair)
+        pair_values = pair_values.astype(np.int64)
+    kc, ukey = _factorize(pair.astype(np.int64) * nt + tc)
+    ukey = ukey.astype(np.int64)
+    w = np.bincount(kc, weights=weights, minlength=len(ukey)).astype(np.float64)
+    keep = w > 0
+    ukey, w = ukey[keep], w[keep]
+    ti = (ukey % nt).astype(np.intp)
+    upair = ukey // nt
+    if pair_values is not None:
+        upair = pair_values[upair]
+    ri = (upair % nr).astype(np.intp)
+    fi = (upair // nr).astype(np.intp)
+    return uf[fi], ur[ri], ri, ur, ti, ut, w
 
 
 class BTYDModel:
     """Base class: fitting driver, parameter attributes and JSON persistence.
 
-    Subclasses set ``param_names`` and implement ``_loglik_grad(params, f, r, T)`` that
-    returns per-row log-likelihoods and their gradient with respect to the
-    *log*-parameters (``None`` for a numerical gradient).
+    Subclasses set ``param_names`` and either implement ``_loglik_grad`` (per-row
+    log-likelihoods and their gradient in *log*-parameters, on merged rows) or, for
+    speed, ``_prepare`` (reduce the data once: sufficient statistics, distinct values)
+    and ``_total`` (the summed log-likelihood and gradient from that reduction).
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
@@ -151,7 +223,27 @@ class BTYDModel:
     def _loglik_grad(
         self, params: FloatArray, f: FloatArray, r: FloatArray, t: FloatArray, grad: bool
     ) -> tuple[FloatArray, FloatArray | None]:
+        """Per-row log-likelihood and its gradient in log-parameters (rows of ``f, r, t``)."""
         raise NotImplementedError
+
+    def _prepare(
+        self, f: FloatArray, r: FloatArray, t: FloatArray, w: FloatArray | None
+    ) -> dict[str, Any]:
+        """Reduce the validated data once, before the optimiser's loop.
+
+        The default merges identical rows; models override it to precompute what their
+        :meth:`_total` needs. The dict must hold ``total``, the number of customers.
+        """
+        f, r, t, w = compress(f, r, t, w)
+        return {"f": f, "r": r, "t": t, "w": w, "total": float(w.sum())}
+
+    def _total(
+        self, params: FloatArray, data: dict[str, Any], grad: bool
+    ) -> tuple[float, FloatArray | None]:
+        """Total log-likelihood and its gradient in log-parameters."""
+        w = data["w"]
+        ll, g = self._loglik_grad(params, data["f"], data["r"], data["t"], grad)
+        return _dot(w, ll), (None if g is None else np.einsum("i,ij->j", w, g))
 
     # -- fitting ----------------------------------------------------------------------
     def _fit(
@@ -163,33 +255,28 @@ class BTYDModel:
         x0: FloatArray,
     ) -> BTYDModel:
         f, r, t = check_rft(frequency, recency, T, min_rows=2)
-        w = None
-        if weights is not None:
-            w = _as_array("weights", weights)
-            if len(w) != len(f) or (w < 0).any() or w.sum() <= 0:
-                raise InputError("weights must be non-negative counts, one per customer")
+        w = _check_weights(weights, len(f))
         if np.all(f == 0):
             raise InputError(
                 "no customer made a repeat purchase (all frequency == 0); the model cannot "
                 "be estimated - use a longer observation period"
             )
-        f, r, t, w = compress(f, r, t, w)
-        self._xcache = (f, *np.unique(f, return_inverse=True))
-        total = float(w.sum())
+        return self._estimate(self._prepare(f, r, t, w), x0)
+
+    def _minimise(self, data: dict[str, Any], x0: FloatArray) -> Any:
+        total = data["total"]
         pen = float(self.penalizer_coef)
 
         def objective(logp: FloatArray) -> tuple[float, FloatArray]:
             params = np.exp(logp)
-            ll, g = self._loglik_grad(params, f, r, t, True)
-            value = -float(w @ ll) / total + pen * float(params @ params)
-            assert g is not None
-            gradient = -(w @ g) / total + 2 * pen * params * params
-            if not np.isfinite(value):
+            ll, g = self._total(params, data, True)
+            value = -ll / total + pen * float(params @ params)
+            if not np.isfinite(value) or g is None:
                 return 1e300, np.zeros_like(logp)
-            return value, gradient
+            return value, -g / total + 2 * pen * params * params
 
-        with np.errstate(all="ignore"):
-            res = minimize(
+        with np.errstate(all="ignore"), _one_blas_thread():
+            return minimize(
                 objective,
                 x0,
                 jac=True,
@@ -197,10 +284,12 @@ class BTYDModel:
                 bounds=[(-18.0, 18.0)] * len(x0),
                 options={"maxiter": self.max_iter, "ftol": self.tol, "gtol": 1e-9},
             )
-            params = np.exp(res.x)
-            ll, _ = self._loglik_grad(params, f, r, t, False)
-        del self._xcache
-        loglik = float(w @ ll)
+
+    def _estimate(self, data: dict[str, Any], x0: FloatArray) -> BTYDModel:
+        res = self._minimise(data, x0)
+        params = np.exp(res.x)
+        with np.errstate(all="ignore"):
+            loglik, _ = self._total(params, data, False)
         at_bound = np.any(np.abs(res.x) > np.log(1e6))  # outside [1e-6, 1e6]: not identified
         if not np.isfinite(loglik) or not np.all(np.isfinite(params)) or at_bound:
             raise ConvergenceError(
@@ -214,18 +303,9 @@ class BTYDModel:
             )
         self._set_params(params)
         self.log_likelihood_ = loglik
-        self.n_customers_ = round(total)
+        self.n_customers_ = round(data["total"])
         self.n_iter_ = int(res.nit)
         return self
-
-    def _by_x(self, f: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
-        """Distinct frequencies and the index of each row: terms in ``x`` only are
-        evaluated once per distinct value (a few hundred) instead of once per row."""
-        cache = getattr(self, "_xcache", None)
-        if cache is not None and cache[0] is f:
-            return cache[1], cache[2]
-        ux, xi = np.unique(f, return_inverse=True)
-        return ux, xi
 
     def _set_params(self, params: ArrayLike) -> None:
         values = np.asarray(params, dtype=np.float64)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from shoplens.errors import InputError
 
-__all__ = ["CustomerSegmenter", "name_segment"]
+__all__ = ["CustomerSegmenter", "distinct_names", "name_segment"]
 
 #: columns that are counts or money (``log1p`` before standardising)
 SKEWED_PREFIXES = ("n_", "monetary", "avg_order", "orders_", "spend_", "events", "sessions")
@@ -50,6 +50,76 @@ _WORDS = {
     "discount_share": "discounts",
     "sentiment": "sentiment",
 }
+
+
+#: (higher, lower) wording of a feature used to tell apart segments with the same name
+_QUALIFIERS = {
+    "n_orders": ("more orders", "fewer orders"),
+    "monetary": ("higher spend", "lower spend"),
+    "avg_order_value": ("bigger baskets", "smaller baskets"),
+    "recency_days": ("longer gone", "more recent"),
+    "tenure_days": ("longer-standing", "newer"),
+    "orders_90d": ("more recent orders", "fewer recent orders"),
+    "spend_90d": ("more recent spend", "less recent spend"),
+    "return_share": ("more returns", "fewer returns"),
+    "events": ("more active", "less active"),
+    "events_30d": ("more recent visits", "fewer recent visits"),
+    "days_since_event": ("longer unseen", "seen more recently"),
+    "discount_share": ("more discounts", "fewer discounts"),
+    "sentiment": ("happier", "less happy"),
+}
+
+
+def _qualifier(col: str, higher: bool) -> str:
+    if col in _QUALIFIERS:
+        return _QUALIFIERS[col][0 if higher else 1]
+    if col.startswith(("cat_", "ch_")):
+        kind = "category" if col.startswith("cat_") else "channel"
+        return f"{'more' if higher else 'less'} {kind} {col.split('_', 1)[1]}"
+    label = _WORDS.get(col, col.replace("_", " "))
+    return f"{'more' if higher else 'fewer'} {label}"
+
+
+def distinct_names(names: dict[int, str], z: pd.DataFrame) -> dict[int, str]:
+    """Qualify segments that share a name by the feature that sets each apart.
+
+    Within a group of segments with the same base name, each segment gets the feature
+    on which its centroid (``z``: z-scores, one row per segment) differs most from the
+    mean of the others in the group, e.g. ``"slipping away, higher spend"`` and
+    ``"slipping away, lower spend"``. A feature already used in the group is skipped
+    so that the names stay distinct; differences under 0.25 sd do not count, and a
+    number is only the last resort.
+
+    Examples
+    --------
+    >>> z = pd.DataFrame({"monetary": [1.0, -1.0, 0.0], "n_orders": [0.1, 0.0, 2.0]})
+    >>> distinct_names({0: "slipping away", 1: "slipping away", 2: "loyal regulars"}, z)
+    {0: 'slipping away, higher spend', 1: 'slipping away, lower spend', 2: 'loyal regulars'}
+    """
+    out = dict(names)
+    groups: dict[str, list[int]] = {}
+    for seg, name in names.items():
+        groups.setdefault(name, []).append(seg)
+    for name, segs in groups.items():
+        if len(segs) < 2:
+            continue
+        used: set[str] = set()
+        for seg in segs:
+            others = z.loc[[o for o in segs if o != seg]].mean(axis=0)
+            diff = (z.loc[seg] - others).dropna()
+            label = None
+            for col in diff.abs().sort_values(ascending=False).index:
+                if abs(diff[col]) < 0.25:  # under a quarter sd: not a real difference
+                    break
+                candidate = f"{name}, {_qualifier(str(col), bool(diff[col] > 0))}"
+                if candidate not in used and candidate not in names.values():
+                    label = candidate
+                    break
+            if label is None:
+                label = f"{name} ({len(used) + 1})"
+            used.add(label)
+            out[seg] = label
+    return out
 
 
 def _z(centroid: pd.Series, name: str) -> float:
@@ -202,14 +272,11 @@ class CustomerSegmenter:
             / np.where(sd > 0, sd, 1.0),
             columns=self.feature_names_,
         )
-        names: dict[int, str] = {}
+        base = {seg: name_segment(zb.loc[seg], means.loc[seg]) for seg in range(self.k_)}
+        names = distinct_names(base, zb)
         rows = []
         for seg in range(self.k_):
-            name = name_segment(zb.loc[seg], means.loc[seg])
-            if name in names.values():
-                n = sum(v.startswith(name) for v in names.values()) + 1
-                name = f"{name} ({n})"
-            names[seg] = name
+            name = names[seg]
             rows.append(
                 {
                     "segment_id": seg,

@@ -16,14 +16,14 @@ Examples
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
 from shoplens.errors import InputError
-from shoplens.lifecycle.btyd import BTYDModel, FloatArray, _as_array
+from shoplens.lifecycle.btyd import BTYDModel, FloatArray, _as_array, _check_weights, _dot
 
 __all__ = ["GammaGamma", "TransactionModel"]
 
@@ -127,29 +127,50 @@ class GammaGamma(BTYDModel):
         if len(x) < 2:
             raise InputError(f"need at least 2 repeat buyers to fit, got {len(x)}")
         x0 = np.log(np.array([1.0, 1.0, float(np.mean(m))]))
-        # reuse the BTYD driver: (frequency, recency=m, T=m) passes its checks unchanged
-        return self._fit(x, m, m, weights, x0)  # type: ignore[return-value]
+        w = _check_weights(weights, len(x))
+        return self._estimate(self._prepare(x, m, None, w), x0)  # type: ignore[return-value]
 
-    def _loglik_grad(
-        self, params: FloatArray, f: FloatArray, r: FloatArray, t: FloatArray, grad: bool
-    ) -> tuple[FloatArray, FloatArray | None]:
-        p, q, v = params
+    def _prepare(
+        self, f: FloatArray, r: FloatArray, t: FloatArray | None, w: FloatArray | None
+    ) -> dict[str, Any]:
+        """Sufficient statistics per distinct ``x``; only ``m x`` stays per row.
+
+        ``ll = c(x) + q log v + (p x - 1) log m + p x log x - (p x + q) log(v + m x)``:
+        every term but the last sums per distinct ``x`` (``Σ log m`` precomputed), so an
+        evaluation costs one ``log`` per customer. ``r`` holds the average spend ``m``.
+        """
         x, m = f, r
-        ux, xi = self._by_x(f)
+        w = np.ones_like(x) if w is None else w
+        ux, xi = np.unique(x, return_inverse=True)
+        return {
+            "total": float(w.sum()),
+            "ux": ux,
+            "n_x": np.bincount(xi, weights=w, minlength=len(ux)),
+            "log_m_x": np.bincount(xi, weights=w * np.log(m), minlength=len(ux)),
+            "mx": m * x,
+            "w": w,
+            "wx": w * x,
+        }
+
+    def _total(
+        self, params: FloatArray, data: dict[str, Any], grad: bool
+    ) -> tuple[float, FloatArray | None]:
+        p, q, v = params
+        ux, n_x, log_m_x, mx, w, wx = (data[k] for k in ("ux", "n_x", "log_m_x", "mx", "w", "wx"))
         pux = p * ux
-        log_x = np.log(ux)[xi]
-        log_m = np.log(m)
-        log_vmx = np.log(v + m * x)
-        px = p * x
-        const = (gammaln(pux + q) - gammaln(pux) - gammaln(q))[xi]
-        ll = const + q * np.log(v) + (px - 1) * log_m + px * log_x - (px + q) * log_vmx
+        log_ux = np.log(ux)
+        log_vmx = np.log(v + mx)
+        s_l, s_xl = _dot(w, log_vmx), _dot(wx, log_vmx)
+        const = gammaln(pux + q) - gammaln(pux) - gammaln(q) + q * np.log(v) + pux * log_ux
+        ll = _dot(n_x, const) + _dot(pux - 1, log_m_x) - p * s_xl - q * s_l
         if not grad:
             return ll, None
-        dg = (digamma(pux + q) - digamma(pux))[xi]
-        d_p = x * (dg + log_m + log_x - log_vmx)
-        d_q = digamma(pux + q)[xi] - digamma(q) + np.log(v) - log_vmx
-        d_v = q / v - (px + q) / (v + m * x)
-        return ll, np.column_stack([d_p * p, d_q * q, d_v * v])
+        inv = 1.0 / (v + mx)
+        dg = digamma(pux + q)
+        g_p = _dot(ux, n_x * (dg - digamma(pux) + log_ux) + log_m_x) - s_xl
+        g_q = _dot(n_x, dg - digamma(q) + np.log(v)) - s_l
+        g_v = q * data["total"] / v - p * _dot(wx, inv) - q * _dot(w, inv)
+        return ll, np.array([g_p * p, g_q * q, g_v * v])
 
     def conditional_expected_average_profit(
         self, frequency: ArrayLike | None = None, monetary_value: ArrayLike | None = None
