@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from shoplens.errors import InputError
 from shoplens.insight.text import IntentClassifier, TextAnalyzer
 from shoplens.insight.text.demo_labels import (
     clause_examples,
@@ -112,12 +113,16 @@ def test_hedges_make_lukewarm_texts_neutral():
     assert [x["sentiment"] for x in r] == ["neutral", "neutral", "negative", "positive"]
     off = TextAnalyzer(hedge_damp=1.0).analyze(["质量一般般，价格还算合理"])[0]
     assert off["sentiment"] == "negative" and off["p_neu"] < r[0]["p_neu"]
+    with pytest.raises(InputError):
+        TextAnalyzer(hedge_damp=1.5)
     # an aspect clause with a hedge is neutral even when the whole text is not
     aspects = TextAnalyzer().analyze(["非常满意！物流速度正常，质量很好"])[0]["aspects"]
     assert {a["aspect"]: a["sentiment"] for a in aspects} == {
         "delivery": "neutral",
         "quality": "positive",
     }
+    off = TextAnalyzer(hedge_damp=1.0).analyze(["非常满意！物流速度正常，质量很好"])[0]
+    assert {a["aspect"]: a["sentiment"] for a in off["aspects"]}["delivery"] == "positive"
 
 
 def test_template_heldout_split_defeats_a_head_trained_on_demo_text(shop):
@@ -140,8 +145,6 @@ def test_template_heldout_split_defeats_a_head_trained_on_demo_text(shop):
 
 
 def test_ngram_head_roundtrip_is_npz_without_pickle(tmp_path):
-    from shoplens.errors import InputError
-
     texts = ["where is my parcel", "物流到哪了", "I want a refund", "我要退款", "hi", "你好"] * 3
     labels = ["logistics", "logistics", "refund", "refund", "other", "other"] * 3
     head = NgramClassifier(C=10, n_features=2**12).fit(texts, labels)

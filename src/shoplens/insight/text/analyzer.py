@@ -69,16 +69,16 @@ class TextAnalyzer:
     intent_rules
         Passed to :class:`~shoplens.insight.text.intents.IntentClassifier`.
     intent_model
-        A trained intent classifier (anything with ``predict(texts)`` and ``classes_``,
-        e.g. ``load_text_model(folder)`` of a ``shoplens text train --task intent`` model,
-        or an :class:`~shoplens.insight.text.heads.NgramClassifier`). It labels the texts
-        the rules leave as ``other``; the rules keep priority. Default: rules only.
+        A trained intent classifier (anything with ``predict(texts)``), e.g.
+        ``load_text_model(folder)`` of a ``shoplens text train --task intent`` model or an
+        :class:`~shoplens.insight.text.heads.NgramClassifier`. It labels the texts the
+        rules leave as ``other``; the rules keep priority. Default: rules only.
     sentiment_model
         A fitted :class:`SentimentModel` for Chinese; default: the shipped one.
     hedge_damp
         Texts and clauses with a hedge word ("一般", "还行", "okay", "as expected") keep this
-        share of ``p_pos - 0.5`` (see :mod:`~shoplens.insight.text.hedges`); ``1``
-        switches it off.
+        share of ``p_pos - 0.5`` (aspect clauses ``CLAUSE_DAMP`` times that; see
+        :mod:`~shoplens.insight.text.hedges`); ``1`` switches hedges off.
 
     Examples
     --------
@@ -209,9 +209,8 @@ class TextAnalyzer:
         clause_langs = [detect_language(cl)[0] for cl in clauses]
         clause_langs = [lg if lg != "und" else "zh" for lg in clause_langs]
         # a hedge in a short clause is stronger evidence of neutral than in a whole text
-        cp = hedge_shrink(
-            clauses, self.positive_proba(clauses, clause_langs), self.hedge_damp * CLAUSE_DAMP
-        )
+        damp = self.hedge_damp * CLAUSE_DAMP if self.hedge_damp < 1 else 1.0
+        cp = hedge_shrink(clauses, self.positive_proba(clauses, clause_langs), damp)
         clabels = _label(three_way(cp, self.neutral_band))
         labels = _label(probs)
         intent = self.predict_intents(clean) if intents else [None] * len(clean)
