@@ -109,3 +109,16 @@ def test_distinct_names_of_three_alike_segments():
         0: "new buyers (1)",
         1: "new buyers (2)",
     }
+
+
+def test_k_chosen_on_a_sample_then_fitted_on_everyone():
+    from sklearn.metrics import adjusted_rand_score
+
+    X, truth = planted(2)
+    seg = CustomerSegmenter(k_range=(2, 6), random_state=0, search_size=150).fit(X)
+    assert seg.k_ == 4 and len(seg.labels_) == len(X)
+    assert adjusted_rand_score(truth, seg.labels_) > 0.95
+    np.testing.assert_array_equal(seg.predict(X), seg.labels_)
+    assert sorted(seg.names_.values()) == sorted(
+        ["high-value loyal", "slipping away", "bargain hunters", "lapsed visitors"]
+    )

@@ -169,7 +169,10 @@ class PurchasePropensity:
     def top_reasons(self, X: pd.DataFrame, n: int = 3) -> pd.Series:
         """Per row, the ``n`` features that lower the purchase score most (churn reasons)."""
         c = self.explain(X).drop(columns="bias")
-        return c.apply(lambda r: ", ".join(r.nsmallest(n).index), axis=1)
+        n = min(n, c.shape[1])
+        order = np.argsort(c.to_numpy(), axis=1, kind="stable")[:, :n]  # ties: column order
+        names = np.asarray(c.columns, dtype=object)[order]
+        return pd.Series([", ".join(row) for row in names], index=c.index, dtype=object)
 
     # -- persistence ----------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:

@@ -175,6 +175,10 @@ class CustomerSegmenter:
         Seed of K-means and of the silhouette sample.
     sample_size
         Customers sampled for the silhouette score (it is quadratic).
+    search_size
+        With ``k`` to choose and more customers than this, each candidate ``k`` is
+        fitted on a random sample of this many customers; only the chosen ``k`` is then
+        fitted on everyone, starting from the sample's centroids.
 
     Attributes
     ----------
@@ -200,11 +204,13 @@ class CustomerSegmenter:
         k_range: tuple[int, int] = (3, 8),
         random_state: int = 0,
         sample_size: int = 5000,
+        search_size: int = 50_000,
     ) -> None:
         self.k = k
         self.k_range = k_range
         self.random_state = random_state
         self.sample_size = sample_size
+        self.search_size = search_size
 
     def _transform(self, X: pd.DataFrame) -> np.ndarray:
         values = X.reindex(columns=self.feature_names_).fillna(0.0).to_numpy(dtype=float)
@@ -239,14 +245,18 @@ class CustomerSegmenter:
                 self.scale_[group] *= np.sqrt(group.sum())
         Z = (raw - self.mean_) / self.scale_
         self.silhouette_: dict[int, float] = {}
+        search = Z
+        if self.k is None and len(Z) > self.search_size:
+            rng = np.random.default_rng(self.random_state)
+            search = Z[rng.choice(len(Z), self.search_size, replace=False)]
         best = None
         for k in range(lo, min(hi, len(X) - 1) + 1):
-            km = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit(Z)
+            km = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit(search)
             if self.k is None:
                 score = silhouette_score(
-                    Z,
+                    search,
                     km.labels_,
-                    sample_size=min(self.sample_size, len(Z)),
+                    sample_size=min(self.sample_size, len(search)),
                     random_state=self.random_state,
                 )
                 self.silhouette_[k] = float(score)
@@ -256,6 +266,13 @@ class CustomerSegmenter:
                 best = (k, km)
         assert best is not None
         self.k_, self._km = best
+        if search is not Z:  # refit the chosen k on everyone, from the sample's centroids
+            self._km = KMeans(
+                n_clusters=self.k_,
+                init=self._km.cluster_centers_,
+                n_init=1,
+                random_state=self.random_state,
+            ).fit(Z)
         self.labels_ = self._km.labels_.astype(int)
         self.centroids_ = pd.DataFrame(self._km.cluster_centers_, columns=self.feature_names_)
         self._profile(X, raw)
