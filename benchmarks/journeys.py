@@ -8,7 +8,8 @@ the first event, customers with any event k weeks later). ShopLens reads the Duc
 warehouse file (already ingested, as a user's data would be); pandas reads the Parquet
 file, its natural input, and its load time is counted. Each side's wall time and peak
 resident memory (``ru_maxrss`` of that child, read with ``os.wait4``) are printed with
-the ratios.
+the ratios. ``--floor`` also times what any plan pays on DuckDB: one sort of the events
+by ``(customer_id, ts, event_id)`` and one write of the session table (docs/performance.md).
 
 Run::
 
@@ -118,6 +119,38 @@ def run_shoplens(path: Path, tune: bool = True) -> dict:
     }
 
 
+def run_floor(path: Path) -> dict:
+    """Bare DuckDB costs any sessionize/funnel plan pays: one sort of the events, one write.
+
+    Run after the ShopLens side (it copies ``journey_sessions``); same settings.
+    """
+    from shoplens.warehouse import connect
+
+    con = connect("duckdb", path / "events.duckdb")
+    raw = con.con
+    raw.execute(f"SET threads = {os.cpu_count()}")
+    for setting in TUNING:
+        raw.execute(setting)
+    cols = "event_id, customer_id, ts, type, value, channel, device"
+    steps = ", ".join(f"'{s}'" for s in STEPS)
+    queries = {
+        "sort_events_s": f"CREATE OR REPLACE TEMP TABLE _s AS SELECT {cols} FROM events "
+        "ORDER BY customer_id, ts, event_id",
+        "sort_funnel_rows_s": "CREATE OR REPLACE TEMP TABLE _f AS SELECT event_id, "
+        f"customer_id, ts, type FROM events WHERE type IN ({steps}) "
+        "ORDER BY customer_id, ts, event_id",
+        "write_sessions_s": "CREATE OR REPLACE TABLE _w AS SELECT * FROM journey_sessions",
+    }
+    out = {}
+    for key, sql in queries.items():
+        t0 = time.perf_counter()
+        raw.execute(sql)
+        out[key] = time.perf_counter() - t0
+    raw.execute("DROP TABLE _w")
+    con.disconnect()
+    return out
+
+
 def run_pandas(path: Path) -> dict:
     """The same results with plain pandas (sort, shift, cumsum, groupby, merge_asof)."""
     import pandas as pd
@@ -215,6 +248,9 @@ def main() -> None:
     )
     parser.add_argument("--no-tune", action="store_true", help="skip the TUNING settings")
     parser.add_argument("--shoplens-only", action="store_true", help="skip the pandas side")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time a bare DuckDB sort and table write"
+    )
     parser.add_argument("--child", choices=["shoplens", "pandas"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -231,6 +267,9 @@ def main() -> None:
             generate(path, args.n, args.customers or max(args.n // 40, 1))
             print(f"generated {args.n:,} events in {time.perf_counter() - t0:.1f} s")
         ours = child("shoplens", path, not args.no_tune)
+        if args.floor:
+            floor = run_floor(path)
+            print("bare DuckDB floor:", ", ".join(f"{k} {v:.2f}" for k, v in floor.items()))
         if args.shoplens_only:  # e.g. a size where pandas would not fit in memory
             print(json.dumps(ours))
             return

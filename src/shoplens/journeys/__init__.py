@@ -16,7 +16,11 @@ from shoplens.journeys.funnels import (
 from shoplens.journeys.paths import drop_offs, next_steps, path_edges, path_steps, top_paths
 from shoplens.journeys.sessions import DEFAULT_GAP, assign_sessions, sessionize
 from shoplens.journeys.stages import DEFAULT_STAGE_MAP, STAGES, stage_of, with_stage
-from shoplens.journeys.timeline import customer_timeline, with_text_insight
+from shoplens.journeys.timeline import (
+    customer_timeline,
+    with_customer_insight,
+    with_text_insight,
+)
 
 __all__ = [
     "DEFAULT_GAP",
@@ -39,6 +43,7 @@ __all__ = [
     "stage_of",
     "time_to_convert",
     "top_paths",
+    "with_customer_insight",
     "with_stage",
     "with_text_insight",
 ]

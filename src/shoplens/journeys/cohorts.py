@@ -33,6 +33,7 @@ import ibis
 import ibis.expr.types as ir
 
 from shoplens.errors import InputError
+from shoplens.journeys.clock import DAY_US, epoch_micros, floor_div
 from shoplens.journeys.sessions import require_columns
 
 PERIODS = ("week", "month")
@@ -55,9 +56,9 @@ def period_index(ts: ir.TimestampValue, period: str) -> ir.IntegerValue:
     """
     if period == "month":
         return (ts.year() * 12 + ts.month() - 1).cast("int64")
-    if period == "week":
-        days = (ts.epoch_seconds() / 86400).floor()
-        return ((days - _MONDAY_OFFSET_DAYS) / 7).floor().cast("int64")
+    if period == "week":  # integer arithmetic: no time-zone conversion (see clock.py)
+        days = floor_div(epoch_micros(ts), DAY_US)
+        return floor_div(days - _MONDAY_OFFSET_DAYS, 7)
     raise InputError(f"period must be 'week' or 'month', not {period!r}")
 
 

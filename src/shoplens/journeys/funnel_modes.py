@@ -1,11 +1,13 @@
 """The per-mode attempt builders of :mod:`shoplens.journeys.funnels`.
 
-Each builder takes the prepared events ``e``, the steps, the funnel window, the unit
-column and the breakdown columns to keep, and returns one row per **attempt** with
-``_u`` (unit), ``_start``, ``_seq`` (position of the first event, for ties), the kept
-columns, and for every step ``k`` the flag ``_ok<k>`` (reached) and time ``_t<k>``;
-optionally ``_deadline`` (``_start + window``, computed once per attempt).
-The semantics are documented in :mod:`shoplens.journeys.funnels` and docs/journeys.md.
+Each builder takes the prepared events ``e``, the steps, the funnel window (integer
+microseconds), the unit column and the breakdown columns to keep, and returns one row
+per **attempt** with ``_u`` (unit), ``_start``, ``_seq`` (position of the first event, for
+ties), ``_deadline`` (microseconds of ``_start + window``), the kept columns, and for
+every step ``k`` the flag ``_ok<k>`` (reached) and time ``_t<k>`` (``ordered`` and
+``strict`` also ``_u<k>``, its microseconds, for per-step windows). Time arithmetic is on
+integer microseconds (:mod:`shoplens.journeys.clock`). The semantics are documented in
+:mod:`shoplens.journeys.funnels` and docs/journeys.md.
 
 Examples
 --------
@@ -19,7 +21,7 @@ import ibis
 import ibis.expr.types as ir
 
 from shoplens.errors import InputError
-from shoplens.journeys.sessions import interval
+from shoplens.journeys.clock import epoch_micros, micros
 
 
 def _matches(t: ir.Table, step) -> ir.BooleanValue:
@@ -50,12 +52,14 @@ def _ordered(e, steps, win, unit, keep):
     flags = {f"_m{k}": _matches(e, s) for k, s in enumerate(steps, 1)}
     rel = e.mutate(**flags)
     rel = rel.filter(ibis.or_(*[rel[f] for f in flags]))
+    rel = rel.mutate(_us=epoch_micros(rel.ts))
     order = [rel.ts, rel.event_id]
     upto = ibis.window(group_by=rel[unit], order_by=order, rows=(None, 0))
     counts = {f"_c{k}": rel[f"_m{k}"].cast("int64").sum().over(upto) for k in range(2, n + 1)}
     rel = rel.select(
         rel[unit],
         rel.ts,
+        rel._us,
         *[rel[c] for c in keep],
         *[rel[f] for f in flags],
         _pos=ibis.row_number().over(ibis.window(group_by=rel[unit], order_by=order)),
@@ -67,9 +71,10 @@ def _ordered(e, steps, win, unit, keep):
         _seq=rel._pos,
         **{c: rel[c] for c in keep},
         _t1=rel.ts,
+        _u1=rel._us,
         _p1=rel._pos,
         _ok1=ibis.literal(True),
-        _deadline=rel.ts + win,  # once per attempt: time zone arithmetic is costly
+        _deadline=rel._us + win,  # integer microseconds: no time-zone arithmetic
         _next=rel._c2 + 1 if n > 1 else ibis.literal(0, "int64"),
     )
     for k in range(2, n + 1):
@@ -78,25 +83,30 @@ def _ordered(e, steps, win, unit, keep):
             _lu=m[unit],
             _lc=m[f"_c{k}"],
             _lt=m.ts,
+            _lus=m._us,
             _lp=m._pos,
             _ln=m[f"_c{k + 1}"] + 1 if k < n else ibis.literal(0, "int64"),
         )
         j = a.left_join(look, [a._u == look._lu, a._next == look._lc])
         j = j.mutate(_next=j._ln).drop("_lu", "_lc", "_ln")
-        a = _advance(j, k, steps[k - 1], j._lt, j._lp, win).drop("_lt", "_lp")
+        a = _advance(j, k, steps[k - 1], j._lt, j._lus, j._lp).drop("_lt", "_lus", "_lp")
     return a.drop("_next")
 
 
-def _advance(a, k, step, t_k, p_k, win):
-    prev = a[f"_t{k - 1}"]
-    ok = a[f"_ok{k - 1}"] & t_k.notnull() & (t_k <= a._deadline)
+def _advance(a, k, step, t_k, us_k, p_k):
+    """Step ``k`` at time ``t_k`` (``us_k`` in microseconds) and position ``p_k``, if in time.
+
+    ``a`` carries ``_deadline`` and ``_u<k-1>`` (microseconds of the previous step).
+    """
+    ok = a[f"_ok{k - 1}"] & us_k.notnull() & (us_k <= a._deadline)
     if step.within is not None:
-        ok &= t_k <= prev + interval(step.within)
+        ok &= us_k <= a[f"_u{k - 1}"] + micros(step.within)
     ok = ok.fill_null(False)
     return a.mutate(
         **{
             f"_ok{k}": ok,
             f"_t{k}": ibis.cases((ok, t_k), else_=ibis.null(t_k.type())),
+            f"_u{k}": ibis.cases((ok, us_k), else_=ibis.null("int64")),
             f"_p{k}": ibis.cases((ok, p_k), else_=ibis.null("int64")),
         }
     )
@@ -104,12 +114,14 @@ def _advance(a, k, step, t_k, p_k, win):
 
 def _strict(e, steps, win, unit, keep):
     n = len(steps)
+    e = e.mutate(_us=epoch_micros(e.ts))
     w = ibis.window(group_by=e[unit], order_by=[e.ts, e.event_id])
     pos = ibis.row_number().over(w)
     cols = {"_m1": _matches(e, steps[0]), "_seq": pos}
     for k in range(2, n + 1):
         cols[f"_lm{k}"] = _matches(e, steps[k - 1]).lead(k - 1).over(w).fill_null(False)
         cols[f"_lt{k}"] = e.ts.lead(k - 1).over(w)
+        cols[f"_lu{k}"] = e._us.lead(k - 1).over(w)
     rel = e.mutate(**cols)
     a = rel.filter(rel._m1)
     a = a.select(
@@ -118,14 +130,17 @@ def _strict(e, steps, win, unit, keep):
         _seq=a._seq,
         **{c: a[c] for c in keep},
         _t1=a.ts,
+        _u1=a._us,
         _p1=a._seq,
         _ok1=ibis.literal(True),
-        _deadline=a.ts + win,
+        _deadline=a._us + win,
         **{c: a[c] for c in cols if c[1] == "l"},
     )
     for k in range(2, n + 1):
-        t_k = ibis.cases((a[f"_lm{k}"], a[f"_lt{k}"]), else_=ibis.null(a._t1.type()))
-        a = _advance(a, k, steps[k - 1], t_k, a._seq + (k - 1), win)
+        hit = a[f"_lm{k}"]
+        t_k = ibis.cases((hit, a[f"_lt{k}"]), else_=ibis.null(a._t1.type()))
+        us_k = ibis.cases((hit, a[f"_lu{k}"]), else_=ibis.null("int64"))
+        a = _advance(a, k, steps[k - 1], t_k, us_k, a._seq + (k - 1))
     return a
 
 
@@ -135,15 +150,12 @@ def _any(e, steps, win, unit, keep):
     rel = e.mutate(**flags)
     rel = rel.filter(ibis.or_(*[rel[f] for f in flags]))
     rel = rel.mutate(
-        _sec=rel.ts.epoch_seconds(),
+        _sec=epoch_micros(rel.ts),
         _seq=ibis.row_number().over(
             ibis.window(group_by=rel[unit], order_by=[rel.ts, rel.event_id])
         ),
     )
-    secs = int(win.op().value) if win.type().unit.name == "SECOND" else None
-    if secs is None:
-        raise InputError("in mode 'any' the window must be a whole number of seconds")
-    ahead = ibis.window(group_by=rel[unit], order_by=rel._sec, range=(0, secs))
+    ahead = ibis.window(group_by=rel[unit], order_by=rel._sec, range=(0, win))
     first = {
         f"_f{k}": ibis.cases((rel[f], rel.ts), else_=ibis.null(rel.ts.type())).min().over(ahead)
         for k, f in enumerate(flags, 1)
@@ -153,6 +165,7 @@ def _any(e, steps, win, unit, keep):
         _u=rel[unit],
         _start=rel.ts,
         _seq=rel._seq,
+        _deadline=rel._sec + win,
         **{c: rel[c] for c in keep},
         **{c: rel[c] for c in first},
     )

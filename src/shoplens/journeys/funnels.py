@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import ibis
@@ -52,6 +52,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from shoplens.errors import InputError
+from shoplens.journeys.clock import epoch_micros, micros
 from shoplens.journeys.funnel_modes import BUILDERS
 from shoplens.journeys.sessions import DEFAULT_GAP, assign_sessions, interval, require_columns
 
@@ -118,7 +119,8 @@ def _prepare(events, steps, mode, window, by, breakdown, gap):
         raise InputError(f"unknown funnel mode {mode!r}; use one of {', '.join(MODES)}")
     if mode == "any" and any(s.within for s in steps):
         raise InputError("per-step windows (Step.within) need mode 'ordered' or 'strict'")
-    win = interval(window, "window")
+    interval(window, "window")  # validates: a positive timedelta
+    win = micros(window)  # the builders compare integer microseconds
     breakdown = [breakdown] if isinstance(breakdown, str) else list(breakdown or ())
     for col in breakdown:
         if col not in events.columns or col in ("ts", "event_id"):
@@ -162,22 +164,22 @@ def funnel_units(
     e, steps, win, unit, keep = _prepare(events, steps, mode, window, by, breakdown, gap)
     if as_of is None:
         base = events.view()
-        ends = base.aggregate(_stop=base.ts.max())
+        ends = base.aggregate(_stop=epoch_micros(base.ts).max())
     else:
         stamp = pd.Timestamp(as_of)
         stamp = stamp.tz_localize("UTC") if stamp.tz is None else stamp.tz_convert("UTC")
-        ends = ibis.memtable(pd.DataFrame({"_stop": [stamp]}))
+        stop_us = micros(stamp.to_pydatetime() - datetime(1970, 1, 1, tzinfo=UTC))
+        ends = ibis.memtable(pd.DataFrame({"_stop": [stop_us]}, dtype="int64"))
     a = BUILDERS[mode](e, steps, win, unit, keep).cross_join(ends)
     stop = a._stop
     n = len(steps)
     reached = sum(a[f"_ok{k}"].cast("int64") for k in range(1, n + 1))
     a = a.mutate(steps_reached=reached)
-    deadline = a._deadline if "_deadline" in a.columns else a._start + win
     open_ = ibis.literal(False)
-    for r in range(1, n):
-        cond = (a.steps_reached == r) & (deadline > stop)
+    for r in range(1, n):  # all in integer microseconds
+        cond = (a.steps_reached == r) & (a._deadline > stop)
         if steps[r].within is not None:
-            cond &= a[f"_t{r}"] + interval(steps[r].within) > stop
+            cond &= a[f"_u{r}"] + micros(steps[r].within) > stop
         open_ |= cond
     a = a.filter(a.steps_reached > 0).mutate(in_progress=open_.fill_null(False))
     # the kept attempt: one hash aggregation (arg_min / min_by over a struct key), not a
@@ -265,7 +267,7 @@ def funnel(
     )
     x = units.cross_join(table)
     at = ibis.cases(*[(x.step == k, x[f"step_{k}_at"]) for k in range(1, len(steps) + 1)])
-    secs = (at.epoch_seconds() - x.started_at.epoch_seconds()).cast("float64")
+    secs = (epoch_micros(at) - epoch_micros(x.started_at)).cast("float64") / 1e6
     reached = x.steps_reached >= x.step
     counts = x.group_by([*keep, "step", "name"]).aggregate(
         entered=reached.cast("int64").sum(),
@@ -364,7 +366,7 @@ def time_to_convert(
         and c != "started_at"
         and not c.startswith("step_")
     ]
-    secs = done[f"step_{n}_at"].epoch_seconds() - done.started_at.epoch_seconds()
+    secs = (epoch_micros(done[f"step_{n}_at"]) - epoch_micros(done.started_at)) / 1e6
     bucket = ibis.cases(*[(secs < e, i) for i, e in enumerate(edges)], else_=len(edges))
     upper = ibis.cases(*[(secs < e, e) for e in edges], else_=ibis.null("int64"))
     d = done.mutate(bucket=bucket, upper_seconds=upper, _s=secs.cast("float64"))

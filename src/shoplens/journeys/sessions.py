@@ -39,6 +39,7 @@ import ibis
 import ibis.expr.types as ir
 
 from shoplens.errors import InputError
+from shoplens.journeys.clock import DAY_US, epoch_micros, floor_div, micros
 from shoplens.journeys.stages import stage_of
 
 DEFAULT_GAP = timedelta(minutes=30)
@@ -67,10 +68,10 @@ def interval(delta: timedelta, what: str = "gap") -> ir.IntervalScalar:
         raise InputError(f"{what} must be a datetime.timedelta, got {type(delta).__name__}")
     if delta <= timedelta(0):
         raise InputError(f"{what} must be positive, got {delta}")
-    micros = delta // timedelta(microseconds=1)
-    if micros % 1_000_000 == 0:
-        return ibis.interval(seconds=micros // 1_000_000)
-    return ibis.interval(microseconds=micros)
+    us = micros(delta)
+    if us % 1_000_000 == 0:
+        return ibis.interval(seconds=us // 1_000_000)
+    return ibis.interval(microseconds=us)
 
 
 def assign_sessions(
@@ -105,16 +106,16 @@ def assign_sessions(
     """
     require_columns(events, _NEEDED + (("channel",) if split_on_channel else ()), "sessionize")
     numbered = _numbered(events, gap, split_on_day, split_on_channel)
-    return _with_id(numbered.drop("_new"))
+    return _with_id(numbered.drop("_new", "_us"))
 
 
 def _flagged(events, gap, split_on_day, split_on_channel, *, last=False, extra=()):
     """One window pass: the ``_new`` flag (and ``_last`` and position ``_pos`` if ``last``).
 
     ``extra`` names the only other columns carried through (``None``: all of them), so
-    the sort moves as little data as possible. ``ts + gap`` (``_reach``) and the UTC day
-    are computed once per event and shifted, not recomputed for both neighbours: time
-    zone arithmetic is costly in DuckDB.
+    the sort moves as little data as possible. The gap and the UTC day are decided on
+    integer microseconds (``_us``, kept in the output), computed once per event: time-zone
+    arithmetic on timestamps is costly in DuckDB (see :mod:`shoplens.journeys.clock`).
     """
     if extra is not None:
         keep = ["event_id", "customer_id", "ts", "type"]
@@ -122,29 +123,30 @@ def _flagged(events, gap, split_on_day, split_on_channel, *, last=False, extra=(
         if split_on_channel and "channel" not in keep:
             keep.append("channel")
         events = events.select(*keep)
-    helpers = {"_reach": events.ts + interval(gap)}
-    if split_on_day:
-        helpers["_day"] = events.ts.date()
-    e = events.mutate(**helpers)
+    e = events
     w = ibis.window(group_by=e.customer_id, order_by=[e.ts, e.event_id])
+    here_us = epoch_micros(e.ts)  # converted after the sort, so it does not widen it
+    interval(gap)  # validates: a positive timedelta
+    gap_us = micros(gap)
 
-    def breaks(earlier, later):  # does the event `later` start a session after `earlier`?
-        new = later("ts") > earlier("_reach")
+    def breaks(earlier_us, later_us, earlier_ch, later_ch):  # does `later` start a session?
+        new = later_us - earlier_us > gap_us
         if split_on_day:
-            new |= later("_day") != earlier("_day")
+            new |= floor_div(later_us, DAY_US) != floor_div(earlier_us, DAY_US)
         if split_on_channel:
-            new |= ~later("channel").identical_to(earlier("channel"))
+            new |= ~later_ch.identical_to(earlier_ch)
         return new
 
-    here = e.__getitem__
-    prev_reach = e._reach.lag().over(w)
-    flags = {"_new": prev_reach.isnull() | breaks(lambda c: e[c].lag().over(w), here)}
+    ch = e.channel if split_on_channel else None
+    prev_us = epoch_micros(e.ts.lag().over(w))
+    prev_ch = ch.lag().over(w) if split_on_channel else None
+    flags = {"_us": here_us, "_new": prev_us.isnull() | breaks(prev_us, here_us, prev_ch, ch)}
     if last:
-        next_ts = e.ts.lead().over(w)
-        nxt = lambda c: next_ts if c == "ts" else e[c].lead().over(w)  # noqa: E731
-        flags["_last"] = next_ts.isnull() | breaks(here, nxt)
+        next_us = epoch_micros(e.ts.lead().over(w))
+        next_ch = ch.lead().over(w) if split_on_channel else None
+        flags["_last"] = next_us.isnull() | breaks(here_us, next_us, ch, next_ch)
         flags["_pos"] = ibis.row_number().over(w)
-    return e.mutate(**flags).drop(*helpers)
+    return e.mutate(**flags)
 
 
 def _numbered(events, gap, split_on_day, split_on_channel):
@@ -217,6 +219,7 @@ def sessionize(
     agg = t.group_by(["customer_id", "session_number"]).aggregate(
         start=t.ts.min(),
         end=t.ts.max(),
+        _span=t._us.max() - t._us.min(),
         n_events=(t._pos.max() - t._pos.min() + 1).cast("int64"),
         entry_type=t.type.max(where=t._new),
         exit_type=t.type.max(where=t._last),
@@ -227,7 +230,7 @@ def sessionize(
     )
     agg = _with_id(agg)
     return agg.mutate(
-        duration_seconds=(agg.end.epoch_seconds() - agg.start.epoch_seconds()).cast("int64"),
+        duration_seconds=floor_div(agg._span, 1_000_000),
         entry_stage=stage_of(agg.entry_type, stages),
         exit_stage=stage_of(agg.exit_type, stages),
     ).select(

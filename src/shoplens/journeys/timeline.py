@@ -13,6 +13,9 @@
   first customer message that has insight (the message that states the intent). Other
   events get nulls. The ids are read from the JSON text with a regular expression, which
   works on every engine.
+* :func:`with_customer_insight` carries them forward: every event gets the customer's
+  latest known sentiment and intent, so any customer-level funnel can be broken down by
+  the customer's mood or intent when they entered it.
 
 Examples
 --------
@@ -132,6 +135,52 @@ def with_text_insight(
     return ev.mutate(sentiment=ev._sent.coalesce(ev._cs), intent=ev._int.coalesce(ev._ci)).drop(
         "_rid", "_cid", "_sent", "_int", "_cs", "_ci"
     )
+
+
+def with_customer_insight(
+    events: ir.Table, texts: ir.Table | None, messages: ir.Table | None = None
+) -> ir.Table:
+    """Return ``events`` with the customer's latest known ``sentiment`` and ``intent``.
+
+    Every event gets the sentiment of the customer's latest review or chat event **at or
+    before it** (events ordered by ``ts, event_id``) that has one, as
+    :func:`with_text_insight` assigns them; the intent is carried the same way, on its
+    own. Events before the customer's first such text get nulls. As a funnel's breakdown
+    values come from the attempt's first event, ``funnel(with_customer_insight(...), steps,
+    breakdown="sentiment")`` breaks any funnel (``view -> ... -> purchase``, counted by
+    customer) down by the customer's latest sentiment when they entered it.
+
+    Parameters
+    ----------
+    events, texts, messages
+        As in :func:`with_text_insight`.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> ev = ibis.memtable(pd.DataFrame({"event_id": ["a", "b", "c"], "customer_id": ["u"] * 3,
+    ...     "ts": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"], utc=True),
+    ...     "type": ["view", "review", "view"],
+    ...     "properties": [None, '{"review_id": "R1"}', None]}))
+    >>> texts = ibis.memtable(pd.DataFrame({"text_id": ["R1"], "source": ["reviews"],
+    ...     "sentiment": ["negative"], "intent": [None]}))
+    >>> with_customer_insight(ev, texts).order_by("event_id").sentiment.to_list()
+    [None, 'negative', 'negative']
+    """
+    require_columns(events, ("event_id", "customer_id", "ts", "type"), "with_customer_insight")
+    e = with_text_insight(events, texts, messages)
+    upto = ibis.window(group_by=e.customer_id, order_by=[e.ts, e.event_id], rows=(None, 0))
+    # a running count of the texts seen so far groups each text-bearing event with the
+    # events after it; the group's first row is that event (group 0: no text yet)
+    e = e.mutate(
+        _gs=e.sentiment.notnull().cast("int64").sum().over(upto),
+        _gi=e.intent.notnull().cast("int64").sum().over(upto),
+    )
+    order = [e.ts, e.event_id]
+    by_s = ibis.window(group_by=[e.customer_id, e._gs], order_by=order)
+    by_i = ibis.window(group_by=[e.customer_id, e._gi], order_by=order)
+    out = e.mutate(sentiment=e.sentiment.first().over(by_s), intent=e.intent.first().over(by_i))
+    return out.drop("_gs", "_gi")
 
 
 def _shape(t: ir.Table, **cols: object) -> ir.Table:
