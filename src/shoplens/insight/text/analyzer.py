@@ -42,6 +42,8 @@ EMOJI: dict[str, float] = {
 }
 
 
+#: version of the default rules, lexicons and hedges; part of ``model_version``
+RULES_VERSION = "rules-2"
 #: a clause's hedge damping is ``hedge_damp * CLAUSE_DAMP``
 CLAUSE_DAMP = 0.4
 
@@ -128,9 +130,24 @@ class TextAnalyzer:
 
     @property
     def model_version(self) -> str:
-        """Identifies the scoring model, written to ``insight_texts.model_version``."""
+        """Identifies the scoring models, written to ``insight_texts.model_version``.
+
+        The sentiment model's version, ``+`` :data:`RULES_VERSION` (``+custom`` when the
+        rules, aspects, hedges or an intent model are not the defaults).
+
+        Examples
+        --------
+        >>> TextAnalyzer().model_version
+        'zh-char13-logreg-1+rules-2'
+        """
         meta = getattr(self.model, "meta_", {})
-        return str(meta.get("model_version", "custom"))
+        custom = (
+            self.intent_rules is not None
+            or self.aspects is not None
+            or self.intent_model is not None
+            or self.hedge_damp != DAMP
+        )
+        return f"{meta.get('model_version', 'custom')}+{'custom' if custom else RULES_VERSION}"
 
     def positive_proba(self, texts: Sequence[str], langs: Sequence[str]) -> np.ndarray:
         """Positive probability per clean text; ``langs`` picks the scorer of each."""
