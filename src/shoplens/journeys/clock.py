@@ -57,7 +57,21 @@ def epoch_micros(ts: ir.TimestampValue) -> ir.IntegerValue:
         return _duckdb_epoch_us(ts)
     if name == "pyspark":
         return _spark_unix_micros(ts)
-    return ts.epoch_seconds().cast("int64") * 1_000_000 + ts.microsecond().cast("int64")
+    return portable_epoch_micros(ts)
+
+
+def portable_epoch_micros(ts: ir.TimestampValue) -> ir.IntegerValue:
+    """:func:`epoch_micros` for any backend: whole seconds (floored) and the microseconds.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> t = ibis.memtable({"ts": pd.to_datetime(["1970-01-02 00:00:01.75"], utc=True)})
+    >>> t.select(us=portable_epoch_micros(t.ts)).us.to_list()
+    [86401750000]
+    """
+    seconds = ts.epoch_seconds().floor().cast("int64")
+    return seconds * 1_000_000 + ts.microsecond().cast("int64")
 
 
 def micros(delta: timedelta) -> int:
