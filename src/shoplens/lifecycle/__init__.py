@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         summary_from_transactions,
     )
     from shoplens.lifecycle.segments import CustomerSegmenter
-    from shoplens.lifecycle.simulate import simulate_bgnbd, simulate_spend
+    from shoplens.lifecycle.simulate import simulate_bgnbd, simulate_paretonbd, simulate_spend
     from shoplens.lifecycle.spend import GammaGamma
     from shoplens.lifecycle.stages import StageConfig, customer_stages, stage_transitions
     from shoplens.lifecycle.store import build_lifecycle_customers, write_lifecycle_customers
@@ -47,6 +47,7 @@ _EXPORTS = {
     "summary_from_transactions": "rfm",
     "CustomerSegmenter": "segments",
     "simulate_bgnbd": "simulate",
+    "simulate_paretonbd": "simulate",
     "simulate_spend": "simulate",
     "StageConfig": "stages",
     "customer_stages": "stages",
@@ -75,6 +76,7 @@ __all__ = [
     "rfm_summary",
     "segment_of",
     "simulate_bgnbd",
+    "simulate_paretonbd",
     "simulate_spend",
     "stage_transitions",
     "summary_from_transactions",

@@ -21,7 +21,6 @@ Examples
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -362,17 +361,3 @@ class BTYDModel:
             inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
             return f"{type(self).__name__}({inner})"
         return f"{type(self).__name__}(penalizer_coef={self.penalizer_coef})"
-
-
-def numeric_gradient(
-    loglik: Callable[[FloatArray], FloatArray], params: FloatArray, step: float = 1e-6
-) -> FloatArray:
-    """Central-difference gradient of per-row ``loglik`` with respect to log-parameters."""
-    logp = np.log(params)
-    cols = []
-    for i in range(len(params)):
-        up, down = logp.copy(), logp.copy()
-        up[i] += step
-        down[i] -= step
-        cols.append((loglik(np.exp(up)) - loglik(np.exp(down))) / (2 * step))
-    return np.column_stack(cols)

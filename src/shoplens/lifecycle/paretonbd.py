@@ -1,9 +1,13 @@
 """Pareto/NBD (Schmittlein, Morrison & Colombo 1987), as in Fader & Hardie's note.
 
 While alive a customer buys as a Poisson process with rate ``λ ~ Gamma(r, α)``; the
-lifetime is exponential with rate ``μ ~ Gamma(s, β)``. The likelihood needs the Gauss
-hypergeometric function; it is evaluated in log space, with Euler's transformation so
-that the series always has positive terms, and combined with signed ``logsumexp``.
+lifetime is exponential with rate ``μ ~ Gamma(s, β)``. The likelihood's "dropped out
+after the last purchase" part is usually written with the Gauss hypergeometric function
+(``A0``, eq. 19 of the note), whose derivatives in ``r`` and ``s`` go through its
+parameters. Here it is the integral over the drop-out time (:func:`log_integral`),
+evaluated by fixed-node Gauss-Legendre quadrature in log space; the integrand is
+differentiated analytically, so the gradient in all four parameters is analytic too.
+The value agrees with the hypergeometric form (and with ``lifetimes``) to ~1e-13.
 
 Examples
 --------
@@ -15,40 +19,105 @@ Examples
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import expit, gammaln, hyp2f1, logsumexp
+from scipy.special import digamma, expit, gammaln, logsumexp
 
-from shoplens.lifecycle.btyd import BTYDModel, FloatArray, check_rft, numeric_gradient
+from shoplens.lifecycle.btyd import BTYDModel, FloatArray, check_rft
 
-__all__ = ["ParetoNBD"]
+__all__ = ["ParetoNBD", "log_integral"]
+
+
+# Composite Gauss-Legendre rule: NODES per panel; a row gets enough panels that, in the
+# integration variable log(c + τ), its integrand changes by at most e^RATE and the log
+# spans at most WIDTH per panel (the integrand is analytic in a strip of half-width π
+# around the real axis, so both keep the error near machine precision).
+NODES = 12
+RATE = 10.0
+WIDTH = 2.0
+MAX_PANELS = 64
+_BLOCK = 1 << 20  # quadrature points evaluated at once (memory bound)
+
+
+@lru_cache(maxsize=MAX_PANELS)
+def _rule(panels: int) -> tuple[FloatArray, FloatArray]:
+    """Nodes in ``[0, 1]`` and log-weights of ``panels`` equal Gauss-Legendre panels."""
+    xi, wi = np.polynomial.legendre.leggauss(NODES)
+    starts = np.arange(panels)[:, None]
+    nodes = ((starts + (xi[None, :] + 1.0) / 2.0) / panels).ravel()
+    logw = np.log(np.tile(wi / (2.0 * panels), panels))
+    return nodes, logw
+
+
+def log_integral(
+    params: FloatArray, x: FloatArray, tx: FloatArray, t: FloatArray, grad: bool = False
+) -> tuple[FloatArray, FloatArray | None]:
+    """``log I`` and, with ``grad``, its gradient in ``(r, α, s, β)``, per row.
+
+    ``I = ∫_tx^T (α+τ)^-(r+x) (β+τ)^-(s+1) dτ`` is the likelihood's "dropped out
+    between the last purchase and T" part (integral over the drop-out time τ; it equals
+    ``A0 / (r+s+x)`` of Fader & Hardie's note, without the hypergeometric function and
+    without the cancellation of its two-term difference when ``tx`` is close to ``T``).
+
+    Its limits do not depend on the parameters, so each derivative is the integral of
+    the integrand's derivative, e.g. ``∂I/∂r = ∫ -log(α+τ) f dτ``: with the same nodes,
+    ``∂ log I/∂θ`` is the quadrature-weighted mean of ``∂ log f/∂θ``. The integral is
+    taken in ``u = log(c+τ)``, ``c = min(α, β)``, where the integrand is smooth and
+    analytic in a strip of half-width π, with a composite Gauss-Legendre rule whose
+    panel count per row bounds how much the integrand can change within a panel;
+    everything stays in log space (``logsumexp`` over the nodes). ``-inf`` where
+    ``tx == T``.
+
+    Examples
+    --------
+    >>> p = np.array([0.5, 10.0, 0.6, 12.0])
+    >>> li, _ = log_integral(p, np.array([2.0]), np.array([20.0]), np.array([20.0]))
+    >>> float(li[0])
+    -inf
+    """
+    rr, alpha, s, beta = params
+    x, tx, t = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, tx, t)))
+    shape = x.shape
+    x, tx, t = x.ravel(), tx.ravel(), t.ravel()
+    c = min(alpha, beta)
+    oa, ob = alpha - c, beta - c  # one of them is 0
+    t0 = np.log(c + tx)
+    span = np.log1p((t - tx) / (c + tx))  # log((c+T)/(c+tx)), accurate when tx ~ T
+    rate = np.maximum(rr + s + x, 1.0) * span  # |d log integrand / du| <= max(k, 1)
+    panels = np.clip(np.ceil(np.maximum(rate / RATE, span / WIDTH)), 1, MAX_PANELS)
+    panels = panels.astype(np.intp)
+    out = np.full(len(x), -np.inf)
+    g = np.zeros((len(x), 4)) if grad else None
+    live = span > 0
+    for p in np.unique(panels[live]):
+        nodes, logw = _rule(int(p))
+        rows = np.flatnonzero(live & (panels == p))
+        step = max(1, _BLOCK // len(nodes))
+        for lo in range(0, len(rows), step):
+            i = rows[lo : lo + step]
+            u = t0[i, None] + span[i, None] * nodes[None, :]
+            y = np.exp(u)
+            la = np.log(y + oa)
+            lb = np.log(y + ob)
+            rx = rr + x[i, None]
+            term = u - rx * la - (s + 1.0) * lb + logw + np.log(span[i, None])
+            total = logsumexp(term, axis=1)
+            out[i] = total
+            if g is not None:
+                wt = np.exp(term - total[:, None])
+                g[i, 0] = -np.einsum("ij,ij->i", wt, la)
+                g[i, 1] = -rx[:, 0] * np.einsum("ij,ij->i", wt, 1.0 / (y + oa))
+                g[i, 2] = -np.einsum("ij,ij->i", wt, lb)
+                g[i, 3] = -(s + 1.0) * np.einsum("ij,ij->i", wt, 1.0 / (y + ob))
+    return out.reshape(shape), (None if g is None else g.reshape(*shape, 4))
 
 
 def _log_a0(params: FloatArray, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
-    """``log A0`` of Fader & Hardie (2005), eq. (19), ``-inf`` where ``tx == T``.
-
-    ``A0 = F(z1)/(m+tx)^k - F(z2)/(m+T)^k`` with ``k = r+s+x``, ``m = max(α, β)`` and
-    ``F(z) = 2F1(k, u; k+1; z)``; Euler's transform gives
-    ``F(z) = (1-z)^(1-u) 2F1(1, k+1-u; k+1; z)``, a series of positive terms.
-    """
-    rr, alpha, s, beta = params
-    k = rr + s + x
-    if alpha >= beta:
-        big, u = alpha, s + 1.0
-    else:
-        big, u = beta, rr + x
-    gap = abs(alpha - beta)
-    q1 = big + tx
-    q2 = big + t
-    z1 = gap / q1
-    z2 = gap / q2
-    with np.errstate(all="ignore"):
-        lf1 = (1.0 - u) * np.log1p(-z1) + np.log(hyp2f1(1.0, k + 1.0 - u, k + 1.0, z1))
-        lf2 = (1.0 - u) * np.log1p(-z2) + np.log(hyp2f1(1.0, k + 1.0 - u, k + 1.0, z2))
-        terms = np.stack([lf1 - k * np.log(q1), lf2 - k * np.log(q2)])
-        signs = np.stack([np.ones_like(lf1), -np.ones_like(lf2)])
-        out, sign = logsumexp(terms, axis=0, b=signs, return_sign=True)
-    return np.where((sign > 0) & (tx < t), out, -np.inf)
+    """``log A0`` of Fader & Hardie (2005), eq. (19): ``log(r+s+x) + log I``."""
+    rr, _, s, _ = params
+    return np.log(rr + s + np.asarray(x, dtype=np.float64)) + log_integral(params, x, tx, t)[0]
 
 
 class ParetoNBD(BTYDModel):
@@ -115,19 +184,44 @@ class ParetoNBD(BTYDModel):
 
     @staticmethod
     def _loglik(params: FloatArray, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
+        return ParetoNBD._loglik_and_grad(params, x, tx, t, False)[0]
+
+    @staticmethod
+    def _loglik_and_grad(
+        params: FloatArray, x: FloatArray, tx: FloatArray, t: FloatArray, grad: bool
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """Per-row log-likelihood and its gradient in log-parameters.
+
+        ``ll = log Γ(r+x)/Γ(r) + r log α + s log β + logaddexp(alive, dropped)`` with
+        ``alive = -(r+x) log(α+T) - s log(β+T)`` (still buying at ``T``) and
+        ``dropped = log s + log I`` (dropped out in ``(tx, T]``, :func:`log_integral`).
+        The gradient mixes the two branches' derivatives with the posterior weight
+        ``q = expit(dropped - alive)`` of the second.
+        """
         rr, alpha, s, beta = params
-        a1 = gammaln(rr + x) - gammaln(rr) + rr * np.log(alpha) + s * np.log(beta)
-        first = -(rr + x) * np.log(alpha + t) - s * np.log(beta + t)
-        second = np.log(s) - np.log(rr + s + x) + _log_a0(params, x, tx, t)
-        return a1 + np.logaddexp(first, second)
+        rx = rr + x
+        log_at = np.log(alpha + t)
+        log_bt = np.log(beta + t)
+        li, gi = log_integral(params, x, tx, t, grad)
+        alive = -rx * log_at - s * log_bt
+        dropped = np.log(s) + li
+        a1 = gammaln(rx) - gammaln(rr) + rr * np.log(alpha) + s * np.log(beta)
+        ll = a1 + np.logaddexp(alive, dropped)
+        if not grad or gi is None:
+            return ll, None
+        q = expit(dropped - alive)
+        p = 1.0 - q
+        g = np.empty((len(ll), 4))
+        g[:, 0] = digamma(rx) - digamma(rr) + np.log(alpha) - p * log_at + q * gi[:, 0]
+        g[:, 1] = rr / alpha - p * rx / (alpha + t) + q * gi[:, 1]
+        g[:, 2] = np.log(beta) - p * log_bt + q * (1.0 / s + gi[:, 2])
+        g[:, 3] = s / beta - p * s / (beta + t) + q * gi[:, 3]
+        return ll, g * params  # d/d log θ = θ d/dθ
 
     def _loglik_grad(
         self, params: FloatArray, f: FloatArray, r: FloatArray, t: FloatArray, grad: bool
     ) -> tuple[FloatArray, FloatArray | None]:
-        ll = self._loglik(params, f, r, t)
-        if not grad:
-            return ll, None
-        return ll, numeric_gradient(lambda p: self._loglik(p, f, r, t), params)
+        return self._loglik_and_grad(params, f, r, t, grad)
 
     # -- predictions ------------------------------------------------------------------
     def conditional_probability_alive(

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 
 from shoplens.errors import InputError
 
-__all__ = ["simulate_bgnbd", "simulate_spend"]
+__all__ = ["simulate_bgnbd", "simulate_paretonbd", "simulate_spend"]
 
 
 def simulate_bgnbd(
@@ -91,6 +91,66 @@ def simulate_bgnbd(
         x[buy] += 1
         tx[buy] = t[buy]
         alive = buy & (rng.random(n) >= drop)
+    if ceil_recency:
+        tx = np.where(x > 0, np.clip(np.ceil(tx), 1.0, big_t), 0.0)
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": big_t})
+
+
+def simulate_paretonbd(
+    n: int,
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    *,
+    T: float | tuple[float, float] | ArrayLike = (20.0, 52.0),
+    ceil_recency: bool = False,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Draw ``n`` customers from the Pareto/NBD process and summarise them.
+
+    Each customer buys at Poisson rate ``λ ~ Gamma(r, α)`` while alive and dies at an
+    exponential time with rate ``μ ~ Gamma(s, β)`` (``α``, ``β`` are rates); the first
+    purchase is at time 0. Given the observed lifetime ``min(death, T)``, the repeat
+    count is Poisson and the last of ``x`` uniform purchase times is drawn directly.
+
+    Parameters
+    ----------
+    n
+        Number of customers.
+    r, alpha, s, beta
+        Pareto/NBD parameters, ``alpha`` and ``beta`` in the time unit of ``T``.
+    T, ceil_recency, seed
+        As in :func:`simulate_bgnbd`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency``, ``recency`` and ``T``.
+
+    Examples
+    --------
+    >>> df = simulate_paretonbd(1000, 0.55, 10.6, 0.61, 11.7, T=39.0, seed=0)
+    >>> bool((df.recency <= df["T"]).all() and (df.recency[df.frequency == 0] == 0).all())
+    True
+    """
+    if n < 1 or min(r, alpha, s, beta) <= 0:
+        raise InputError("n must be >= 1 and r, alpha, s, beta positive")
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    mu = rng.gamma(s, 1.0 / beta, n)
+    if isinstance(T, tuple):
+        big_t = rng.uniform(T[0], T[1], n)
+    else:
+        big_t = np.broadcast_to(np.asarray(T, dtype=np.float64), (n,)).copy()
+    if (big_t <= 0).any():
+        raise InputError("T must be positive")
+    with np.errstate(divide="ignore"):
+        death = rng.exponential(1.0, n) / mu
+    seen = np.minimum(death, big_t)
+    x = rng.poisson(lam * seen).astype(np.float64)
+    # the largest of x uniform times on (0, seen) is seen * U^(1/x)
+    tx = np.where(x > 0, seen * rng.random(n) ** (1.0 / np.maximum(x, 1.0)), 0.0)
     if ceil_recency:
         tx = np.where(x > 0, np.clip(np.ceil(tx), 1.0, big_t), 0.0)
     return pd.DataFrame({"frequency": x, "recency": tx, "T": big_t})
