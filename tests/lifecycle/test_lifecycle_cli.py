@@ -30,9 +30,17 @@ def test_lifecycle_commands(tmp_path):
     res = run(app, ["lifecycle", "clv", "--out", str(tmp_path / "c.parquet"), *w])
     assert res.exit_code == 0, res.output
     assert pd.read_parquet(tmp_path / "c.parquet")["clv"].notna().all()
-    res = run(app, ["lifecycle", "churn", "--model-dir", str(tmp_path / "m"), *w])
+    churn = ["lifecycle", "churn", "--model-dir", str(tmp_path / "m"), *w]
+    res = run(app, [*churn, "--explain-top", "20", "--out", str(tmp_path / "churn.csv")])
     assert res.exit_code == 0 and "LightGBM" in res.output, res.output
     assert (tmp_path / "m" / "model.txt").exists()
+    scores = pd.read_csv(tmp_path / "churn.csv")
+    assert scores["explained"].sum() == 20 and scores["top_reasons"].notna().sum() == 20
+    picked = scores["explained"].astype(bool)
+    risk = scores["churn_probability"]
+    assert risk[picked].min() >= risk[~picked].max()  # the 20 riskiest are the explained
+    res = run(app, [*churn, "--explain-top", "lots"])
+    assert res.exit_code == 2 and "explain_top" in res.output, res.output
     res = run(app, ["lifecycle", "rfm", "--out", str(tmp_path / "x.txt"), *w])
     assert res.exit_code == 2 and "csv or .parquet" in res.output
 

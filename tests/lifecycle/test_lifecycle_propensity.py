@@ -111,6 +111,53 @@ def test_shap_contributions_sum_to_the_raw_score(fitted):
     pd.testing.assert_series_equal(reasons, plain, check_dtype=False)
 
 
+@pytest.mark.parametrize("explain_top", [0.1, 37, "25%", "all"])
+def test_churn_scores_explain_only_the_riskiest(fitted, explain_top):
+    model, Xt, _, _ = fitted
+    out = model.churn_scores(explain_top=explain_top, X=Xt, num_threads=2, chunk_size=50)
+    assert out.index.equals(Xt.index)
+    np.testing.assert_allclose(out["churn_probability"], model.churn_probability(Xt))
+    want = {0.1: int(np.ceil(0.1 * len(Xt))), 37: 37, "25%": int(np.ceil(0.25 * len(Xt)))}
+    k = want.get(explain_top, len(Xt))
+    assert out["explained"].sum() == k
+    # the explained rows are the k riskiest: pandas sort by churn, then raw purchase score
+    ref = pd.DataFrame({"churn": out["churn_probability"], "raw": model.raw_score(Xt)})
+    ref["pos"] = np.arange(len(ref))
+    top = ref.sort_values(["churn", "raw", "pos"], ascending=[False, True, True]).head(k)
+    assert set(out.index[out["explained"]]) == set(top.index)
+    # unexplained rows are marked: no reasons at all
+    assert out.loc[~out["explained"], "top_reasons"].isna().all()
+    # explained rows: the three most negative SHAP contributions, from LightGBM directly
+    picked = Xt[out["explained"].to_numpy()]
+    contrib = pd.DataFrame(
+        model.booster_.predict(picked.to_numpy(dtype=float), pred_contrib=True)[:, :-1],
+        index=picked.index,
+        columns=model.feature_names_,
+    )
+    plain = contrib.apply(lambda r: ", ".join(r.nsmallest(3).index), axis=1)
+    got = out.loc[out["explained"], "top_reasons"]
+    pd.testing.assert_series_equal(got, plain, check_dtype=False, check_names=False)
+
+
+def test_chunked_threaded_explain_equals_one_call(fitted):
+    model, Xt, _, _ = fitted
+    one = model.explain(Xt)
+    many = model.explain(Xt, num_threads=2, chunk_size=17)
+    np.testing.assert_allclose(many.to_numpy(), one.to_numpy(), rtol=1e-12, atol=1e-12)
+    pd.testing.assert_series_equal(
+        model.top_reasons(Xt, chunk_size=17), model.top_reasons(Xt), check_dtype=False
+    )
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "lots", "150%", True])
+def test_explain_top_bad_values_are_clear_errors(fitted, bad):
+    from shoplens.errors import InputError
+
+    model, Xt, _, _ = fitted
+    with pytest.raises(InputError, match="explain_top"):
+        model.churn_scores(Xt, explain_top=bad)
+
+
 def test_model_saves_as_text_and_json(fitted, tmp_path):
     model, Xt, _, _ = fitted
     where = model.save(tmp_path / "churn")

@@ -142,6 +142,13 @@ def churn(
     model_dir: Annotated[
         Path | None, typer.Option(help="Save the model (LightGBM text + JSON) here.")
     ] = None,
+    explain_top: Annotated[
+        str,
+        typer.Option(
+            help="SHAP reasons for the riskiest customers only: a share ('10%', 0.1), "
+            "a count (500) or 'all'; the others get no reasons."
+        ),
+    ] = "10%",
     out: Out = None,
     engine: Engine = None,
     warehouse: WarehousePath = None,
@@ -167,8 +174,7 @@ def churn(
     _show(pd.DataFrame(rows), "Churn on a later cutoff", None)
     if model_dir is not None:
         console.print(f"model saved to [bold]{model.save(model_dir)}[/]")
-    frame = pd.DataFrame(
-        {"customer_id": now.index, "churn_probability": model.churn_probability(now)}
-    )
-    frame["top_reasons"] = model.top_reasons(now).to_numpy()
+    with console.status("scoring and explaining"):
+        frame = model.churn_scores(now, explain_top=explain_top)
+    frame = frame.rename_axis("customer_id").reset_index()
     _show(frame.sort_values("churn_probability", ascending=False), "Churn risk", out)
