@@ -78,3 +78,57 @@ def test_duration():
     assert duration("30m").total_seconds() == 1800
     with pytest.raises(InputError):
         duration("")
+
+
+def test_funnel_customer_insight_breakdown(db, tmp_path):
+    """``--customer-insight`` breaks a customer funnel down by the latest sentiment.
+
+    The funnel starts at a review, so every entrant has a sentiment (the demo's reviews
+    mostly come after the purchase funnel they belong to)."""
+    import shutil
+
+    from shoplens.journeys import funnel_frame, with_customer_insight
+    from shoplens.warehouse import connect
+
+    run = CliRunner().invoke
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(db, copy)
+    w = ["-w", str(copy)]
+    args = ["journeys", "funnel", "--steps", "review,view,add_to_cart", "--customer-insight"]
+    res = run(app, [*args, "--breakdown", "sentiment", *w])
+    assert res.exit_code == 2 and "needs the insight_texts table" in res.output, res.output
+    # insight with a known answer: the review's rating decides its sentiment
+    reviews = pd.read_parquet(db.parent / "shop" / "reviews.parquet")
+    texts = pd.DataFrame(
+        {
+            "text_id": reviews.review_id,
+            "source": "reviews",
+            "sentiment": pd.cut(reviews.rating, [0, 2, 3, 5], labels=["neg", "neu", "pos"]),
+            "intent": pd.Series(pd.NA, index=reviews.index, dtype="string"),
+        }
+    ).astype({"sentiment": str})
+    con = connect("duckdb", copy)
+    con.create_table("insight_texts", texts)
+    con.disconnect()
+    out = tmp_path / "f.csv"
+    res = run(app, [*args, "--breakdown", "sentiment", "--out", str(out), *w])
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out, keep_default_na=False)
+    assert {"sentiment", "step", "entered"} <= set(got.columns)
+    assert "pos" in set(got.sentiment) and set(got.sentiment) <= {"neg", "neu", "pos"}
+    # every reviewer enters step 1 in exactly one sentiment group
+    events = pd.read_parquet(db.parent / "shop" / "events.parquet")
+    reviewers = events.loc[events.type == "review", "customer_id"].nunique()
+    assert got.loc[got.step == 1, "entered"].sum() == reviewers
+    # the command renders what the library computes
+    con = connect("duckdb", copy)
+    moods = with_customer_insight(con.table("events"), con.table("insight_texts"))
+    want = funnel_frame(
+        moods, ["review", "view", "add_to_cart"], window=duration("7d"), breakdown="sentiment"
+    )
+    con.disconnect()
+    key = ["sentiment", "step"]
+    want = want.assign(sentiment=want.sentiment.fillna("")).sort_values(key, ignore_index=True)
+    got = got.sort_values(key, ignore_index=True)
+    assert got.entered.tolist() == want.entered.tolist()
+    assert got.sentiment.tolist() == want.sentiment.tolist()

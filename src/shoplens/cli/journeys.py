@@ -102,17 +102,35 @@ def funnel(
     breakdown: Annotated[
         str | None, typer.Option(help="Comma-separated event columns, e.g. channel.")
     ] = None,
+    customer_insight: Annotated[
+        bool,
+        typer.Option(
+            "--customer-insight",
+            help="Give each event the customer's latest sentiment and intent (from "
+            "insight_texts), so that --breakdown can name sentiment and/or intent.",
+        ),
+    ] = False,
     gap: Gap = "30m",
     out: Out = None,
     engine: Engine = None,
     warehouse: WarehousePath = None,
 ) -> None:
     """Conversion funnel: units reaching each step, drop-off and conversion rates."""
-    from shoplens.journeys import funnel_frame
+    from shoplens.journeys import funnel_frame, with_customer_insight
 
     con = _connect(engine, warehouse)
+    events = con.table("events")
+    if customer_insight:
+        tables = set(con.list_tables())
+        if "insight_texts" not in tables:
+            raise InputError(
+                "--customer-insight needs the insight_texts table; score the reviews and "
+                "messages first (the main job `shoplens run` does, or TextAnalyzer().enrich)"
+            )
+        messages = con.table("messages") if "messages" in tables else None
+        events = with_customer_insight(events, con.table("insight_texts"), messages)
     frame = funnel_frame(
-        con.table("events"),
+        events,
         _names(steps),
         mode=mode,
         window=duration(window, "--window"),
