@@ -158,6 +158,14 @@ def _numbered(events, gap, split_on_day, split_on_channel):
     return flagged.mutate(session_number=flagged._new.cast("int64").sum().over(cum))
 
 
+def _attributes(events: ir.Table) -> ir.Table:
+    """``event_id, type, value, channel, device`` of ``events`` (typed nulls when absent)."""
+    cols = {"event_id": events.event_id, "type": events.type}
+    for col, typ in (("value", "float64"), ("channel", "string"), ("device", "string")):
+        cols[col] = events[col] if col in events.columns else ibis.null(typ)
+    return events.select(**cols)
+
+
 def _with_id(t: ir.Table) -> ir.Table:
     return t.mutate(session_id=t.customer_id.concat(":", t.session_number.cast("string")))
 
@@ -203,15 +211,17 @@ def sessionize(
     if not conv:
         raise InputError("conversion_types must name at least one event type")
     require_columns(events, _NEEDED + (("channel",) if split_on_channel else ()), "sessionize")
-    extra = ("value", "channel", "device")
-    t = _flagged(events, gap, split_on_day, split_on_channel, last=True, extra=extra)
-    for col in extra:
-        if col not in t.columns:
-            t = t.mutate(**{col: ibis.null("float64" if col == "value" else "string")})
+    # The window pass (the sort, the memory peak) carries only the keys and the time;
+    # `value`, `channel` and `device` are attached afterwards to the few rows needing them.
+    t = _flagged(events, gap, split_on_day, split_on_channel, last=True, extra=())
     # Only a session's first and last events and its conversions decide its row, so the
     # numbering pass (a running sum of `_new` in position order) and the grouping see
     # just those; the event count comes from the positions.
     t = t.filter(t._new | t._last | t.type.isin(conv))
+    attrs = _attributes(events)
+    # the conversions' values: a join with the (few) conversion events, built on them
+    vals = attrs.filter(attrs.type.isin(conv)).select(_vid=attrs.event_id, _value=attrs.value)
+    t = t.left_join(vals, t.event_id == vals._vid).drop("_vid")
     cum = ibis.window(group_by=t.customer_id, order_by=t._pos, rows=(None, 0))
     t = t.mutate(session_number=t._new.cast("int64").sum().over(cum))
     is_conv = t.type.isin(conv)
@@ -223,11 +233,13 @@ def sessionize(
         n_events=(t._pos.max() - t._pos.min() + 1).cast("int64"),
         entry_type=t.type.max(where=t._new),
         exit_type=t.type.max(where=t._last),
-        channel=t.channel.max(where=t._new),
-        device=t.device.max(where=t._new),
+        _entry=t.event_id.max(where=t._new),
         converted=is_conv.any(),
-        revenue=t.value.sum(where=is_conv).fill_null(0.0).cast("float64"),
+        revenue=t._value.sum(where=is_conv).fill_null(0.0).cast("float64"),
     )
+    # the entry event's channel and device, one join on the event id per session
+    first = attrs.select(_eid=attrs.event_id, channel=attrs.channel, device=attrs.device)
+    agg = agg.left_join(first, agg._entry == first._eid).drop("_eid", "_entry")
     agg = _with_id(agg)
     return agg.mutate(
         duration_seconds=floor_div(agg._span, 1_000_000),
