@@ -3,7 +3,10 @@
 Fits both libraries on the CDNOW sample (39-week calibration) and on a synthetic
 population of ``--n`` customers drawn from a BG/NBD process (summaries in whole days,
 reported in weeks), then prints times, peak memory, the largest relative parameter
-difference and the speed ratio. Then times segmentation (K-means, k by silhouette)
+difference and the speed ratio. Pareto/NBD is compared the same way with lifetimes'
+``ParetoNBDFitter`` on CDNOW and on ``--pareto-n`` customers drawn from a Pareto/NBD
+process (lifetimes is slow on Pareto/NBD, so the default is 20,000). Then times
+segmentation (K-means, k by silhouette)
 and the churn model (LightGBM + isotonic calibration, scoring, SHAP reasons) on a
 synthetic feature matrix of the same size and reports seconds per 1M customers.
 
@@ -18,6 +21,7 @@ Usage::
 
     python benchmarks/lifecycle.py --n 1000000
     python benchmarks/lifecycle.py --n 200000 --skip-peer-above 500000 --skip-models
+    python benchmarks/lifecycle.py --n 100000 --skip-btyd --pareto-n 0  # segments, churn
 """
 
 from __future__ import annotations
@@ -154,9 +158,36 @@ def models(n: int) -> list[tuple[str, float]]:
     rows.append(("churn: fit (LightGBM 200 rounds + isotonic)", t * per))
     _, t = timed(lambda: model.churn_probability(X))
     rows.append(("churn: score", t * per))
+    _, t = timed(lambda: model.churn_scores(X))
+    rows.append(("churn: scores + SHAP reasons for the riskiest 10% (default)", t * per))
+    _, t = timed(lambda: model.churn_scores(X, num_threads=2))
+    rows.append(("churn: scores + SHAP reasons for the riskiest 10%, 2 threads", t * per))
     _, t = timed(lambda: model.top_reasons(X))
     rows.append(("churn: top-3 reasons from SHAP (pred_contrib), every customer", t * per))
+    _, t = timed(lambda: model.top_reasons(X, num_threads=2))
+    rows.append(("churn: top-3 reasons, every customer, 2 threads", t * per))
     return rows
+
+
+def pareto_rows(n: int, repeat: int) -> list[tuple[str, int, float, float, float]]:
+    """Pareto/NBD fit, ShopLens and lifetimes' ``ParetoNBDFitter``, same data, same run."""
+    from lifetimes import ParetoNBDFitter
+
+    from shoplens.lifecycle import ParetoNBD, simulate_paretonbd
+
+    big_t = np.random.default_rng(1).integers(30, 366, n).astype(float)
+    sim = simulate_paretonbd(n, 0.55, 75.0, 0.6, 80.0, T=big_t, ceil_recency=True, seed=0)
+    sim["recency"] /= 7.0
+    sim["T"] /= 7.0
+    out = []
+    for name, df in (("CDNOW sample", cdnow()), (f"synthetic n={n:,}", sim)):
+        cols = (df["frequency"], df["recency"], df["T"])
+        a, t_ours = timed(lambda cols=cols: ParetoNBD().fit(*cols), repeat)
+        b, t_peer = timed(lambda cols=cols: ParetoNBDFitter().fit(*cols), repeat)
+        pa = np.array(list(a.params_.values()))
+        pb = b.params_[["r", "alpha", "s", "beta"]].to_numpy()
+        out.append((name, len(df), t_ours, t_peer, float(np.max(np.abs(pa - pb) / pb))))
+    return out
 
 
 def main() -> None:
@@ -172,6 +203,12 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true", help="no tracemalloc pass")
     parser.add_argument("--skip-models", action="store_true", help="no segments/churn timing")
     parser.add_argument("--skip-btyd", action="store_true", help="no BG/NBD + Gamma-Gamma")
+    parser.add_argument(
+        "--pareto-n",
+        type=int,
+        default=20_000,
+        help="synthetic customers for Pareto/NBD (lifetimes is slow on it; 0 skips it)",
+    )
     parser.add_argument(
         "--blas-threads",
         type=int,
@@ -218,6 +255,11 @@ def main() -> None:
             f"{name} | {n:,} | {to:.3f} | {tp:.3f} | {ratio:.1f}x | {mo:.0f} | {mp:.0f} | "
             f"{diff:.1e}"
         )
+    if args.pareto_n:
+        print()
+        print("Pareto/NBD | customers | shoplens s | lifetimes s | speed-up | max rel param diff")
+        for name, n, to, tp, diff in pareto_rows(args.pareto_n, args.repeat):
+            print(f"{name} | {n:,} | {to:.3f} | {tp:.3f} | {tp / to:.1f}x | {diff:.1e}")
     if not args.skip_models:
         print()
         print(f"step | seconds per 1M customers (measured on {args.n:,})")
