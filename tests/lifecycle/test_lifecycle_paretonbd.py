@@ -3,14 +3,13 @@ finite differences, parameter recovery on simulated customers."""
 
 from __future__ import annotations
 
+import lifetimes
+import mpmath
 import numpy as np
 import pytest
 
 from shoplens.lifecycle import ParetoNBD, simulate_paretonbd
 from shoplens.lifecycle.paretonbd import log_integral
-
-lifetimes = pytest.importorskip("lifetimes")
-mpmath = pytest.importorskip("mpmath")  # comes with sympy (torch); not a declared extra
 
 # (r, alpha, s, beta): alpha > beta, alpha < beta, alpha == beta (to 1e-9 and exactly),
 # far apart both ways, and the CDNOW estimate
