@@ -181,22 +181,46 @@ def channel_mix(events: Any, as_of: Any) -> Any:
     return e.group_by(["customer_id", "channel"]).aggregate(n=e.count().cast("float64"))
 
 
-def sentiment_facts(con: BaseBackend, as_of: Any) -> Any | None:
-    """Ibis expression of mean text sentiment per customer, or ``None``.
+#: canonical text tables scored into ``insight_texts`` and the key its ``text_id`` holds
+TEXT_SOURCES = {"reviews": "review_id", "messages": "message_id"}
 
-    Uses ``insight_texts`` when that table exists with ``customer_id`` and a numeric
-    ``sentiment`` (or ``sentiment_score``) column; ``ts`` limits it to before ``as_of``.
+
+def sentiment_facts(con: BaseBackend, as_of: Any) -> Any | None:
+    """Ibis expression of mean text sentiment per customer before ``as_of``, or ``None``.
+
+    Every scored review and every customer-written chat message (``role = 'customer'``)
+    in ``insight_texts`` counts ``p_pos - p_neg`` (from -1 to 1); its customer and time
+    come from the ``reviews`` / ``messages`` row that ``text_id`` names. ``None`` when
+    nothing has been scored yet.
+
+    Examples
+    --------
+    >>> from shoplens.warehouse import connect
+    >>> sentiment_facts(connect("duckdb", ":memory:"), "2024-01-01") is None
+    True
     """
-    if "insight_texts" not in con.list_tables():
+    tables = set(con.list_tables())
+    if "insight_texts" not in tables:
         return None
     t = con.table("insight_texts")
-    col = next((c for c in ("sentiment_score", "sentiment") if c in t.columns), None)
-    if "customer_id" not in t.columns or col is None or not t[col].type().is_numeric():
+    if not {"text_id", "source", "p_pos", "p_neg"} <= set(t.columns):
         return None
-    if "ts" in t.columns:
-        t = t.filter(t.ts < _lit(as_of))
-    t = t.filter(t.customer_id.notnull())
-    return t.group_by("customer_id").aggregate(sentiment=t[col].mean().cast("float64"))
+    scored = t.select("text_id", "source", score=(t.p_pos - t.p_neg).cast("float64"))
+    parts = []
+    for source, key in TEXT_SOURCES.items():
+        if source not in tables:
+            continue
+        src = con.table(source)
+        if source == "messages":
+            src = src.filter(src.role == "customer")
+        src = src.filter(src.ts < _lit(as_of), src.customer_id.notnull())
+        src = src.select("customer_id", text_id=src[key].cast("string"))
+        mine = scored.filter(scored.source == source).drop("source")
+        parts.append(src.inner_join(mine, "text_id").select("customer_id", "score"))
+    if not parts:
+        return None
+    u = ibis.union(*parts, distinct=False)
+    return u.group_by("customer_id").aggregate(sentiment=u.score.mean())
 
 
 def _wide(long: pd.DataFrame, key: str, value: str, prefix: str) -> pd.DataFrame:
