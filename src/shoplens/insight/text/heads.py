@@ -27,6 +27,7 @@ import numpy as np
 from scipy import sparse
 
 from shoplens.errors import InputError
+from shoplens.insight.text.ngrams import hashed_counts, ngram_tokens, smooth_idf, tfidf_l2
 
 __all__ = ["FORMAT_VERSION", "NgramClassifier"]
 
@@ -80,36 +81,15 @@ class NgramClassifier:
         self.max_chars = max_chars
 
     def _tokens(self, text: str) -> list[str]:
-        text = text[: self.max_chars].lower()
-        lo, hi = self.ngram_range
-        toks = [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
-        wlo, whi = self.word_ngrams
-        if whi > 0:
-            words = _LATIN_WORD.findall(text)
-            for n in range(max(wlo, 1), whi + 1):
-                toks.extend("w:" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1))
-        return toks
+        return ngram_tokens(
+            text, self.ngram_range, self.word_ngrams, self.max_chars, _LATIN_WORD.findall
+        )
 
     def _features(self, texts: list[str], idf: np.ndarray | None = None) -> sparse.csr_matrix:
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        hv = HashingVectorizer(
-            analyzer=self._tokens,
-            n_features=self.n_features,
-            alternate_sign=False,
-            norm=None,
-            dtype=np.float32,
-        )
-        x = hv.transform(texts)
+        counts = hashed_counts(texts, self._tokens, self.n_features)
         if idf is None:
-            df = np.bincount(x.indices, minlength=self.n_features)
-            idf = (np.log((1.0 + x.shape[0]) / (1.0 + df)) + 1.0).astype(np.float32)
-            self.idf_ = idf
-        x.data = (1.0 + np.log(x.data)).astype(np.float32)
-        x = x.multiply(idf).tocsr()
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sparse.diags(1.0 / norms).dot(x).tocsr()
+            idf = self.idf_ = smooth_idf(counts)
+        return tfidf_l2(counts, idf)
 
     def fit(self, texts: list[str], labels: Any) -> NgramClassifier:
         """Fit on texts and their labels (two classes or more); returns ``self``."""

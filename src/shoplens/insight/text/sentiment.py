@@ -33,6 +33,7 @@ import numpy as np
 from scipy import sparse
 
 from shoplens.errors import InputError
+from shoplens.insight.text.ngrams import hashed_counts, ngram_tokens, smooth_idf, tfidf_l2
 
 __all__ = ["FORMAT_VERSION", "SentimentModel", "load_default_sentiment", "three_way"]
 
@@ -63,6 +64,12 @@ def three_way(p_pos: np.ndarray, band: float = 0.3) -> np.ndarray:
     p = np.clip(np.asarray(p_pos, dtype=float), 0.0, 1.0)
     neu = np.clip(1.0 - np.abs(2 * p - 1) / band, 0.0, 1.0) if band > 0 else np.zeros_like(p)
     return np.column_stack([(1 - p) * (1 - neu), neu, p * (1 - neu)])
+
+
+def _jieba_words(text: str) -> list[str]:
+    import jieba
+
+    return [w for w in jieba.lcut(text) if w.strip()]
 
 
 class SentimentModel:
@@ -118,43 +125,13 @@ class SentimentModel:
 
     # -- features -----------------------------------------------------------------
     def _tokens(self, text: str) -> list[str]:
-        text = text[: self.max_chars].lower()
-        lo, hi = self.ngram_range
-        toks = [text[i : i + n] for n in range(lo, hi + 1) for i in range(len(text) - n + 1)]
-        wlo, whi = self.word_ngrams
-        if whi > 0:
-            import jieba
-
-            words = [w for w in jieba.lcut(text) if w.strip()]
-            for n in range(max(wlo, 1), whi + 1):
-                toks.extend("w:" + " ".join(words[i : i + n]) for i in range(len(words) - n + 1))
-        return toks
+        return ngram_tokens(text, self.ngram_range, self.word_ngrams, self.max_chars, _jieba_words)
 
     def _counts(self, texts: list[str]) -> sparse.csr_matrix:
-        from sklearn.feature_extraction.text import HashingVectorizer
+        return hashed_counts(texts, self._tokens, self.n_features)
 
-        hv = HashingVectorizer(
-            analyzer=self._tokens,
-            n_features=self.n_features,
-            alternate_sign=False,
-            norm=None,
-            dtype=np.float32,
-        )
-        return hv.transform(texts)
-
-    def _weights(self, counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-        x = counts.copy()
-        x.data = (1.0 + np.log(x.data)).astype(np.float32)
-        x = x.multiply(idf).tocsr()
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sparse.diags(1.0 / norms).dot(x).tocsr()
-
-    @staticmethod
-    def _idf(counts: sparse.csr_matrix) -> np.ndarray:
-        n = counts.shape[0]
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
+    _weights = staticmethod(tfidf_l2)
+    _idf = staticmethod(smooth_idf)
 
     # -- fit / predict ------------------------------------------------------------
     def fit(self, texts: list[str], y: Any, cv: int = 5, random_state: int = 0) -> SentimentModel:
