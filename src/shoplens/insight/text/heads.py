@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,14 @@ import numpy as np
 from scipy import sparse
 
 from shoplens.errors import InputError
-from shoplens.insight.text.ngrams import hashed_counts, ngram_tokens, smooth_idf, tfidf_l2
+from shoplens.insight.text.ngrams import (
+    hashed_counts,
+    load_npz,
+    ngram_tokens,
+    save_npz,
+    smooth_idf,
+    tfidf_l2,
+)
 
 __all__ = ["FORMAT_VERSION", "NgramClassifier"]
 
@@ -147,30 +153,21 @@ class NgramClassifier:
             "default_idf": float(np.log(1.0 + self.n_train_) + 1.0),
             **meta,
         }
-        path = Path(path)
-        np.savez_compressed(
+        return save_npz(
             path,
-            header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8),
+            header,
             cols=cols,
             coef=self.coef_[:, cols].astype(np.float16),
             idf=self.idf_[cols].astype(np.float16),
         )
-        return path
 
     @classmethod
     def load(cls, path: Any) -> NgramClassifier:
         """Read a model written by :meth:`save` (a path or a file object)."""
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                header = json.loads(bytes(z["header"]).decode("utf-8"))
-                cols, coef, idf = z["cols"], z["coef"], z["idf"]
-        except (OSError, ValueError, KeyError) as exc:
-            raise InputError(f"{path} is not a ShopLens n-gram head: {exc}") from exc
-        if (
-            header.get("format") != "shoplens.ngram_head"
-            or header.get("format_version", 0) > FORMAT_VERSION
-        ):
-            raise InputError(f"{path}: unsupported head format {header.get('format_version')}")
+        header, z = load_npz(
+            path, "shoplens.ngram_head", FORMAT_VERSION, ("cols", "coef", "idf"), "n-gram head"
+        )
+        cols, coef, idf = z["cols"], z["coef"], z["idf"]
         m = cls(
             tuple(header["ngram_range"]),
             tuple(header["word_ngrams"]),

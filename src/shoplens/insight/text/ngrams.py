@@ -4,7 +4,8 @@
 :class:`~shoplens.insight.text.heads.NgramClassifier` both turn a text into character
 n-grams of its lower-cased start plus word n-grams, hash them into a fixed number of
 columns (no vocabulary to store), and weight them by sub-linear TF × smoothed IDF with an
-L2 norm per row.
+L2 norm per row; both are stored as ``npz`` files with a JSON header
+(:func:`save_npz` / :func:`load_npz`, never pickle).
 
 Examples
 --------
@@ -18,12 +19,17 @@ Examples
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["hashed_counts", "ngram_tokens", "smooth_idf", "tfidf_l2"]
+from shoplens.errors import InputError
+
+__all__ = ["hashed_counts", "load_npz", "ngram_tokens", "save_npz", "smooth_idf", "tfidf_l2"]
 
 
 def ngram_tokens(
@@ -75,3 +81,32 @@ def tfidf_l2(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return sparse.diags(1.0 / norms).dot(x).tocsr()
+
+
+def save_npz(path: str | Path, header: dict[str, Any], **arrays: np.ndarray) -> Path:
+    """Write ``arrays`` and a JSON ``header`` to a compressed ``.npz`` file (no pickle)."""
+    path = Path(path)
+    raw = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    np.savez_compressed(path, header=np.frombuffer(raw, dtype=np.uint8), **arrays)
+    return path
+
+
+def load_npz(
+    path: Any, fmt: str, version: int, keys: tuple[str, ...], what: str
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read what :func:`save_npz` wrote: the header and the arrays named ``keys``.
+
+    ``path`` is a path or a file object. A file that is not such an npz, lacks a key, has
+    another ``format`` than ``fmt`` or a ``format_version`` newer than ``version`` raises
+    :class:`~shoplens.errors.InputError` naming ``what`` (e.g. ``"sentiment model"``).
+    """
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            header = json.loads(bytes(z["header"]).decode("utf-8"))
+            arrays = {k: z[k] for k in keys}
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{path} is not a ShopLens {what}: {exc}") from exc
+    if header.get("format") != fmt or header.get("format_version", 0) > version:
+        kind = what.split()[-1]
+        raise InputError(f"{path}: unsupported {kind} format {header.get('format_version')}")
+    return header, arrays

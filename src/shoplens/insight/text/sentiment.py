@@ -24,7 +24,6 @@ True
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,14 @@ import numpy as np
 from scipy import sparse
 
 from shoplens.errors import InputError
-from shoplens.insight.text.ngrams import hashed_counts, ngram_tokens, smooth_idf, tfidf_l2
+from shoplens.insight.text.ngrams import (
+    hashed_counts,
+    load_npz,
+    ngram_tokens,
+    save_npz,
+    smooth_idf,
+    tfidf_l2,
+)
 
 __all__ = ["FORMAT_VERSION", "SentimentModel", "load_default_sentiment", "three_way"]
 
@@ -217,31 +223,22 @@ class SentimentModel:
             "default_idf": default_idf,
             **meta,
         }
-        path = Path(path)
-        np.savez_compressed(
+        return save_npz(
             path,
-            header=np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8),
+            header,
             coef_index=nz,
             coef_value=self.coef_[nz].astype(np.float16),
             idf_index=seen,
             idf_value=self.idf_[seen].astype(np.float16),
         )
-        return path
 
     @classmethod
     def load(cls, path: Any) -> SentimentModel:
         """Read a model written by :meth:`save` (a path or a file object)."""
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                header = json.loads(bytes(z["header"]).decode("utf-8"))
-                arrays = {k: z[k] for k in ("coef_index", "coef_value", "idf_index", "idf_value")}
-        except (OSError, ValueError, KeyError) as exc:
-            raise InputError(f"{path} is not a ShopLens sentiment model: {exc}") from exc
-        if (
-            header.get("format") != "shoplens.sentiment"
-            or header.get("format_version", 0) > FORMAT_VERSION
-        ):
-            raise InputError(f"{path}: unsupported model format {header.get('format_version')}")
+        keys = ("coef_index", "coef_value", "idf_index", "idf_value")
+        header, arrays = load_npz(
+            path, "shoplens.sentiment", FORMAT_VERSION, keys, "sentiment model"
+        )
         m = cls(
             tuple(header["ngram_range"]),
             tuple(header["word_ngrams"]),
