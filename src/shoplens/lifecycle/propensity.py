@@ -33,6 +33,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from shoplens.errors import InputError
+from shoplens.lifecycle.evaluation import evaluate, lift_table
 from shoplens.lifecycle.features import feature_matrix, purchases, to_timestamp
 
 __all__ = ["PurchasePropensity", "evaluate", "explain_count", "lift_table", "time_split"]
@@ -371,54 +372,3 @@ def explain_count(explain_top: int | float | str | None, n: int) -> int:
             raise InputError(f"explain_top as a share must be in [0, 1], got {explain_top!r}")
         return min(n, math.ceil(spec * n - 1e-9))
     return min(n, int(spec))
-
-
-def evaluate(score: Any, label: Any) -> dict[str, float]:
-    """ROC AUC, PR AUC (average precision) and base rate of ``score`` against ``label``.
-
-    Examples
-    --------
-    >>> evaluate([0.1, 0.9, 0.8, 0.2], [0, 1, 1, 0])["auc"]
-    1.0
-    """
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    s, y = np.asarray(score, dtype=float), np.asarray(label, dtype=int)
-    if len(np.unique(y)) < 2:
-        raise InputError("evaluation needs both classes in the label")
-    return {
-        "auc": float(roc_auc_score(y, s)),
-        "pr_auc": float(average_precision_score(y, s)),
-        "base_rate": float(y.mean()),
-        "n": len(y),
-    }
-
-
-def lift_table(score: Any, label: Any, bins: int = 10) -> pd.DataFrame:
-    """Customers ranked by ``score`` in ``bins`` equal groups: rate and lift per group.
-
-    Examples
-    --------
-    >>> t = lift_table([0.9, 0.8, 0.2, 0.1], [1, 1, 0, 0], bins=2)
-    >>> t["lift"].tolist()
-    [2.0, 0.0]
-    """
-    s, y = np.asarray(score, dtype=float), np.asarray(label, dtype=float)
-    order = np.argsort(-s, kind="stable")
-    groups = np.array_split(order, bins)
-    base = y.mean() if len(y) else 0.0
-    rows = []
-    for i, g in enumerate(groups, start=1):
-        rate = float(y[g].mean()) if len(g) else 0.0
-        rows.append(
-            {
-                "decile": i,
-                "customers": len(g),
-                "rate": rate,
-                "lift": rate / base if base else 0.0,
-                "cumulative_capture": float(y[np.concatenate(groups[:i])].sum() / y.sum())
-                if y.sum()
-                else 0.0,
-            }
-        )
-    return pd.DataFrame(rows)
