@@ -61,14 +61,29 @@ def event_logs():
     return _event_logs()
 
 
+#: the ``warehouse`` parameter (test_sessions, test_funnels) under which ``events`` is
+#: stored in customer and time order (shoplens.data.layout)
+STORED = "duckdb-stored"
+
+
 @pytest.fixture
-def load():
-    """Replace the warehouse's events with ``df`` and return the events table."""
+def load(request):
+    """Replace the warehouse's events with ``df`` and return the events table.
+
+    Under the ``duckdb-stored`` warehouse the rows are then stored sorted (as ingestion
+    leaves them), so sessions and funnels take their streamed plans.
+    """
+    callspec = getattr(request.node, "callspec", None)
+    stored = callspec is not None and callspec.params.get("warehouse") == STORED
 
     def _load(con, df: pd.DataFrame):
         con.truncate_table("events")
         if len(df):
             con.insert("events", df)
+        if stored:
+            from shoplens.data.layout import cluster_table, is_clustered
+
+            assert cluster_table(con) and is_clustered(con.table("events"))
         return con.table("events")
 
     return _load

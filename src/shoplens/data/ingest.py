@@ -29,6 +29,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from shoplens.data.formats import Mapped, get_adapter
+from shoplens.data.layout import cluster_table
 from shoplens.data.readers import check_file, detect_format, read_frame
 from shoplens.data.schema import BATCHES, QUARANTINE, SYSTEM_TABLES, TABLES, TableSpec, get_spec
 from shoplens.data.validate import ERROR_COLUMN, content_key, validate
@@ -335,6 +336,8 @@ def write_atomically(con: BaseBackend, writes: list[tuple[str, pd.DataFrame, Tab
         except BaseException:
             db.rollback()
             raise
+        if any(name == "events" and len(frame) for name, frame, _ in writes):
+            cluster_table(con, "events")  # stored by customer and time: see data/layout.py
         return
     for name, frame, spec in writes:
         if len(frame):

@@ -223,7 +223,25 @@ BATCHES = _spec(
     key=["batch_id"],
 )
 
-SYSTEM_TABLES: dict[str, TableSpec] = {QUARANTINE.name: QUARANTINE, BATCHES.name: BATCHES}
+LAYOUT = _spec(
+    "table_layout",
+    "Tables ShopLens keeps stored in a known row order (see docs/performance.md).",
+    [
+        ("table_name", "string", "the table"),
+        ("sort_keys", "string", "comma-separated columns the rows are stored sorted by"),
+        ("n_rows", "int64", "row count when it was sorted; another count voids the entry"),
+        ("split_points", "string", "JSON list: first sort key at every 1/16 of the rows"),
+        ("clustered_at", TS, "when (UTC)"),
+    ],
+    required=["table_name"],
+    key=["table_name"],
+)
+
+SYSTEM_TABLES: dict[str, TableSpec] = {
+    QUARANTINE.name: QUARANTINE,
+    BATCHES.name: BATCHES,
+    LAYOUT.name: LAYOUT,
+}
 
 
 def get_spec(table: str) -> TableSpec:

@@ -1,7 +1,9 @@
 """The per-mode attempt builders of :mod:`shoplens.journeys.funnels`.
 
 Each builder takes the prepared events ``e``, the steps, the funnel window (integer
-microseconds), the unit column and the breakdown columns to keep, and returns one row
+microseconds), the unit column, the breakdown columns to keep and ``parts`` (when ``e``
+is stored in unit and time order, its parts to stream without sorting:
+:func:`shoplens.data.layout.stored_parts`), and returns one row
 per **attempt** with ``_u`` (unit), ``_start``, ``_seq`` (position of the first event, for
 ties), ``_deadline`` (microseconds of ``_start + window``), the kept columns, and for
 every step ``k`` the flag ``_ok<k>`` (reached) and time ``_t<k>`` (``ordered`` and
@@ -20,6 +22,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from shoplens.data.layout import part_of
 from shoplens.errors import InputError
 from shoplens.journeys.clock import epoch_micros, micros
 
@@ -39,32 +42,61 @@ def _matches(t: ir.Table, step) -> ir.BooleanValue:
     return cond.fill_null(False)
 
 
-def _ordered(e, steps, win, unit, keep):
+def _windows(rel, unit, stream):
+    """The running window and the position window of each unit's events.
+
+    With ``stream`` the rows are read in their stored order (units one after another,
+    by ``(ts, event_id)``), so both run over the whole table (part) without a sort:
+    counts and positions are then part-wide, which is all the builders need (they compare
+    them only within a unit, and a unit's rows are consecutive, all in one part).
+    """
+    if stream:
+        return ibis.window(rows=(None, 0)), ibis.window()
+    order = [rel.ts, rel.event_id]
+    return (
+        ibis.window(group_by=rel[unit], order_by=order, rows=(None, 0)),
+        ibis.window(group_by=rel[unit], order_by=order),
+    )
+
+
+def _per_part(scan, e, parts):
+    """``scan(e, False)``, or the union of ``scan(part, True)`` over the stored parts."""
+    if parts is None:
+        return scan(e, False)
+    scans = [scan(part_of(e, bounds), True) for bounds in parts]
+    return ibis.union(*scans) if len(scans) > 1 else scans[0]
+
+
+def _ordered(e, steps, win, unit, keep, parts=None):
     """Greedy ordered chains with one window pass and one equi-join per step.
 
     Only events matching some step are kept. One window pass numbers them (``_pos``)
     and counts, for each step ``k >= 2``, the step-``k`` events up to and including the
     row (``_c<k>``, a running count). The first step-``k`` event after a row is then the
-    step-``k`` event whose own count is the row's count + 1: an equality join, where the
-    former plan needed a "min over all following rows" window per step and time.
+    step-``k`` event of the same unit whose own count is the row's count + 1: an
+    equality join, where the former plan needed a "min over all following rows" window
+    per step and time.
     """
     n = len(steps)
-    flags = {f"_m{k}": _matches(e, s) for k, s in enumerate(steps, 1)}
-    rel = e.mutate(**flags)
-    rel = rel.filter(ibis.or_(*[rel[f] for f in flags]))
-    rel = rel.mutate(_us=epoch_micros(rel.ts))
-    order = [rel.ts, rel.event_id]
-    upto = ibis.window(group_by=rel[unit], order_by=order, rows=(None, 0))
-    counts = {f"_c{k}": rel[f"_m{k}"].cast("int64").sum().over(upto) for k in range(2, n + 1)}
-    rel = rel.select(
-        rel[unit],
-        rel.ts,
-        rel._us,
-        *[rel[c] for c in keep],
-        *[rel[f] for f in flags],
-        _pos=ibis.row_number().over(ibis.window(group_by=rel[unit], order_by=order)),
-        **counts,
-    )
+
+    def scan(ev, stream):
+        flags = {f"_m{k}": _matches(ev, s) for k, s in enumerate(steps, 1)}
+        rel = ev.mutate(**flags)
+        rel = rel.filter(ibis.or_(*[rel[f] for f in flags]))
+        rel = rel.mutate(_us=epoch_micros(rel.ts))
+        upto, every = _windows(rel, unit, stream)
+        counts = {f"_c{k}": rel[f"_m{k}"].cast("int64").sum().over(upto) for k in range(2, n + 1)}
+        return rel.select(
+            rel[unit],
+            rel.ts,
+            rel._us,
+            *[rel[c] for c in keep],
+            *[rel[f] for f in flags],
+            _pos=ibis.row_number().over(every),
+            **counts,
+        )
+
+    rel = _per_part(scan, e, parts)
     a = rel.filter(rel._m1).select(
         _u=rel[unit],
         _start=rel.ts,
@@ -112,17 +144,23 @@ def _advance(a, k, step, t_k, us_k, p_k):
     )
 
 
-def _strict(e, steps, win, unit, keep):
+def _strict(e, steps, win, unit, keep, parts=None):
     n = len(steps)
-    e = e.mutate(_us=epoch_micros(e.ts))
-    w = ibis.window(group_by=e[unit], order_by=[e.ts, e.event_id])
-    pos = ibis.row_number().over(w)
-    cols = {"_m1": _matches(e, steps[0]), "_seq": pos}
-    for k in range(2, n + 1):
-        cols[f"_lm{k}"] = _matches(e, steps[k - 1]).lead(k - 1).over(w).fill_null(False)
-        cols[f"_lt{k}"] = e.ts.lead(k - 1).over(w)
-        cols[f"_lu{k}"] = e._us.lead(k - 1).over(w)
-    rel = e.mutate(**cols)
+
+    def scan(ev, stream):
+        ev = ev.mutate(_us=epoch_micros(ev.ts))
+        _, w = _windows(ev, unit, stream)
+        cols = {"_m1": _matches(ev, steps[0]), "_seq": ibis.row_number().over(w)}
+        for k in range(2, n + 1):
+            lead_m = _matches(ev, steps[k - 1]).lead(k - 1).over(w)
+            if stream:  # the row k-1 ahead in the table must be the same unit's
+                lead_m &= ev[unit].lead(k - 1).over(w) == ev[unit]
+            cols[f"_lm{k}"] = lead_m.fill_null(False)
+            cols[f"_lt{k}"] = ev.ts.lead(k - 1).over(w)
+            cols[f"_lu{k}"] = ev._us.lead(k - 1).over(w)
+        return ev.mutate(**cols)
+
+    rel = _per_part(scan, e, parts)
     a = rel.filter(rel._m1)
     a = a.select(
         _u=a[unit],
@@ -134,7 +172,7 @@ def _strict(e, steps, win, unit, keep):
         _p1=a._seq,
         _ok1=ibis.literal(True),
         _deadline=a._us + win,
-        **{c: a[c] for c in cols if c[1] == "l"},
+        **{c: a[c] for c in a.columns if c[:3] in ("_lm", "_lt", "_lu")},
     )
     for k in range(2, n + 1):
         hit = a[f"_lm{k}"]
@@ -144,7 +182,7 @@ def _strict(e, steps, win, unit, keep):
     return a
 
 
-def _any(e, steps, win, unit, keep):
+def _any(e, steps, win, unit, keep, parts=None):  # `parts` unused: always sorts
     n = len(steps)
     flags = {f"_m{k}": _matches(e, s) for k, s in enumerate(steps, 1)}
     rel = e.mutate(**flags)
