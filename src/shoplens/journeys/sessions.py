@@ -44,6 +44,8 @@ from shoplens.journeys.clock import DAY_US, epoch_micros, floor_div, micros
 from shoplens.journeys.stages import stage_of
 
 DEFAULT_GAP = timedelta(minutes=30)
+#: session keys of stored part i start at i * _PART_STRIDE (a part holds fewer sessions)
+_PART_STRIDE = 1 << 40
 _NEEDED = ("event_id", "customer_id", "ts", "type")
 
 
@@ -318,7 +320,7 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
     then is one first-event row joined to one last-event row on ``(_part, _gs)`` (part
     and session number within it), plus the sum of its conversions' values. The pass's
     rows are kept once for the three uses (measured faster than streaming twice; see
-    docs/performance.md).
+    docs/performance.md), with as few columns as possible: part and number are one key.
     """
 
     def scan(i: int, bounds) -> ir.Table:
@@ -329,9 +331,7 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
         return t.select(
             "customer_id",
             "session_number",
-            "_gs",
             "ts",
-            "_us",
             "_pos",
             "type",
             "_new",
@@ -339,7 +339,7 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
             "value",
             "channel",
             "device",
-            _part=ibis.literal(i, "int32"),
+            _k=t._gs + i * _PART_STRIDE,  # part i's sessions: i * stride + 1, 2, ...
         )
 
     scans = [scan(i, bounds) for i, bounds in enumerate(parts)]
@@ -349,22 +349,16 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
         "session_number",
         "channel",
         "device",
-        _p=t._part,
-        _g=t._gs,
+        _g=t._k,
         start=t.ts,
-        _su=t._us,
         _sp=t._pos,
         entry_type=t.type,
     )
-    exit_ = t.filter(t._last).select(
-        _xp=t._part, _xg=t._gs, end=t.ts, _eu=t._us, _ep=t._pos, exit_type=t.type
-    )
+    exit_ = t.filter(t._last).select(_xg=t._k, end=t.ts, _ep=t._pos, exit_type=t.type)
     conv_rows = t.filter(t.type.isin(conv))
-    money = conv_rows.group_by(_cp=conv_rows._part, _cg=conv_rows._gs).aggregate(
-        _rev=conv_rows.value.sum()
-    )
-    j = entry.inner_join(exit_, [entry._p == exit_._xp, entry._g == exit_._xg])
-    j = j.left_join(money, [j._p == money._cp, j._g == money._cg])
+    money = conv_rows.group_by(_cg=conv_rows._k).aggregate(_rev=conv_rows.value.sum())
+    j = entry.inner_join(exit_, entry._g == exit_._xg)
+    j = j.left_join(money, j._g == money._cg)
     return j.select(
         "customer_id",
         "session_number",
@@ -374,7 +368,7 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
         "exit_type",
         "channel",
         "device",
-        _span=j._eu - j._su,
+        _span=epoch_micros(j.end) - epoch_micros(j.start),
         n_events=(j._ep - j._sp + 1).cast("int64"),
         converted=j._cg.notnull(),
         revenue=j._rev.fill_null(0.0).cast("float64"),
