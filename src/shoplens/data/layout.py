@@ -76,7 +76,7 @@ def cluster_table(
         first = _quote(keys[0])
         splits = db.execute(  # the first key at every 1/MAX_PARTS of the rows (streamed)
             f"SELECT DISTINCT {first} FROM (SELECT {first}, row_number() OVER () AS _n "
-            f"FROM {table}) WHERE _n IN ({', '.join(map(str, marks)) or 'NULL'}) "
+            f"FROM {table}) WHERE _n IN ({', '.join(map(str, marks))}) "
             f"AND {first} IS NOT NULL ORDER BY 1"
         ).fetchall()
         db.execute(f"DELETE FROM {LAYOUT.name} WHERE table_name = ?", [name])
@@ -147,7 +147,7 @@ def part_of(t: ir.Table, bounds: tuple[object, object], key: str = EVENT_ORDER[0
     col = t[key]
     cond = [] if low is None else [col >= low]
     cond += [] if high is None else [col < high]
-    if low is None and cond:  # nulls sort first: they belong to the first part
+    if low is None and cond:  # null keys (none after ingestion) go to the first part
         cond = [cond[0] | col.isnull()]
     return t.filter(*cond) if cond else t
 

@@ -317,10 +317,11 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
 
     One streamed pass per part (:func:`~shoplens.data.layout.stored_parts`, in parallel)
     flags each session's first and last events and numbers the sessions; every session
-    then is one first-event row joined to one last-event row on ``(_part, _gs)`` (part
-    and session number within it), plus the sum of its conversions' values. The pass's
-    rows are kept once for the three uses (measured faster than streaming twice; see
-    docs/performance.md), with as few columns as possible: part and number are one key.
+    then is one first-event row joined to one last-event row on ``_k`` (the part's
+    number and the session's number within it, in one integer), plus the sum of its
+    conversions' values. The pass's rows are kept once for the three uses (measured
+    faster than streaming twice; see docs/performance.md), with as few columns as
+    possible.
     """
 
     def scan(i: int, bounds) -> ir.Table:

