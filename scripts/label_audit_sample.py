@@ -87,6 +87,11 @@ def score() -> None:
     print(f"mixed_or_neutral: {mixed}/{n} = {mixed / n:.4f}")
     print(f"text contradicts label: {contra}/{n} = {contra / n:.4f}")
     print(pd.crosstab(frame["judgement"], frame["label"], margins=True).to_string())
+    # A reader who must give every text a label: right on the texts that agree, a coin
+    # flip on the undecidable ones (expected half right), at most all of them right.
+    for name, k in (("coin flip", agree + mixed / 2), ("all right", agree + mixed)):
+        lo, hi = wilson(round(k), n)
+        print(f"reader ceiling, undecidable {name}: {k / n:.4f}  95% Wilson [{lo:.4f}, {hi:.4f}]")
 
     model = load_default_sentiment()
     pred = np.where(model.predict(frame["text"].tolist()) == 1, "positive", "negative")
@@ -101,9 +106,15 @@ def score() -> None:
     print(f"  95% Wilson interval: [{clo:.4f}, {chi:.4f}]")
     ok = d["label"] == d["judgement"]
     print(
-        f"default model vs labels on decidable, label agrees: "
+        f"default model vs labels where text and label agree: "
         f"{np.mean(d.loc[ok, 'model'] == d.loc[ok, 'label']):.4f} ({int(ok.sum())} texts)"
     )
+    print(
+        f"default model sides with the text where text contradicts label: "
+        f"{np.mean(d.loc[~ok, 'model'] == d.loc[~ok, 'judgement']):.4f} ({int((~ok).sum())} texts)"
+    )
+    m = frame[frame["judgement"] == "mixed_or_neutral"]
+    print(f"default model vs labels on mixed_or_neutral: {np.mean(m['model'] == m['label']):.4f}")
 
 
 def main() -> None:
