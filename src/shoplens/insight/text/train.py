@@ -28,6 +28,7 @@ import numpy as np
 from shoplens.errors import InputError
 from shoplens.insight.text.evaluate import read_labeled, score_model, write_report
 from shoplens.insight.text.finetune import DEFAULT_BASE, TransformerClassifier, read_meta
+from shoplens.insight.text.finetune_loop import check_layers
 
 __all__ = [
     "TASKS",
@@ -100,6 +101,8 @@ def train_text_model(
     lr: float | None = None,
     max_length: int = 128,
     max_steps: int | None = None,
+    layers: int | None = None,
+    freeze_layers: int | None = None,
     dev: float = 0.1,
     test: float = 0.1,
     seed: int = 0,
@@ -116,6 +119,9 @@ def train_text_model(
     head_only
         Train a logistic-regression head on frozen ``encoder`` embeddings instead of
         fine-tuning ``base``.
+    layers, freeze_layers
+        Keep the lowest ``layers`` encoder layers; freeze the embeddings and the lowest
+        ``freeze_layers`` (fine-tuning only, see ``TransformerClassifier``).
     plot
         Confusion matrix as ``html``, ``png`` or ``none``.
 
@@ -127,6 +133,9 @@ def train_text_model(
         raise InputError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
     if head_only and encoder not in ENCODERS:
         raise InputError(f"encoder must be one of {', '.join(ENCODERS)}, not {encoder!r}")
+    if head_only and (layers is not None or freeze_layers is not None):
+        raise InputError("layers and freeze_layers apply to fine-tuning, not to head_only")
+    check_layers(layers, freeze_layers)
     parts = split_labeled(texts, labels, dev=dev, test=test, seed=seed)
     (tr_x, tr_y), (dv_x, dv_y), (te_x, te_y) = parts["train"], parts["dev"], parts["test"]
     if len(set(tr_y)) < 2:
@@ -142,6 +151,8 @@ def train_text_model(
             lr=lr,
             max_length=max_length,
             max_steps=max_steps,
+            layers=layers,
+            freeze_layers=freeze_layers,
             seed=seed,
         ).fit(tr_x, tr_y, dv_x, dv_y, progress=progress)
     report = score_model(model, te_x, te_y) if te_x else {}
@@ -154,13 +165,27 @@ def train_text_model(
 
 
 def load_text_model(path: str | Path) -> Any:
-    """Load a saved text classifier: fine-tuned, embedding head, or ONNX (``model.onnx``).
+    """Load a saved text classifier: fine-tuned, embedding head, ONNX or n-gram head.
 
-    A path to an ``.onnx`` file loads that file from an exported folder.
+    A path to an ``.onnx`` file loads that file from an exported folder; an ``.npz`` file
+    is an :class:`~shoplens.insight.text.heads.NgramClassifier`.
+
+    Examples
+    --------
+    >>> load_text_model("no/such/model.npz")
+    Traceback (most recent call last):
+    ...
+    shoplens.errors.InputError: no/such/model.npz: no such model file
     """
     from shoplens.insight.text.embeddings import EmbeddingClassifier
 
     path = Path(path)
+    if path.suffix == ".npz":
+        from shoplens.insight.text.heads import NgramClassifier
+
+        if not path.is_file():
+            raise InputError(f"{path}: no such model file")
+        return NgramClassifier.load(path)
     if path.suffix == ".onnx":
         from shoplens.insight.text.export import OnnxClassifier
 
