@@ -99,15 +99,17 @@ def enrich_warehouse(
         extra = [*(analyzer.extra_brands or ()), *_catalog_brands(con)]
         if extra:
             analyzer = TextAnalyzer(
-                analyzer.max_chars,
-                analyzer.batch_size,
-                analyzer.neutral_band,
-                analyzer.aspects,
-                analyzer.brands,
-                extra,
-                analyzer.model_lines,
-                analyzer.intent_rules,
-                analyzer.model,
+                max_chars=analyzer.max_chars,
+                batch_size=analyzer.batch_size,
+                neutral_band=analyzer.neutral_band,
+                aspects=analyzer.aspects,
+                brands=analyzer.brands,
+                extra_brands=extra,
+                model_lines=analyzer.model_lines,
+                intent_rules=analyzer.intent_rules,
+                intent_model=analyzer.intent_model,
+                sentiment_model=analyzer.model,
+                hedge_damp=analyzer.hedge_damp,
             )
     todo = {}
     for source in sources:
