@@ -125,7 +125,7 @@ def funnel(
         if "insight_texts" not in tables:
             raise InputError(
                 "--customer-insight needs the insight_texts table; score the reviews and "
-                "messages first (the main job `shoplens run` does, or TextAnalyzer().enrich)"
+                "messages first: `shoplens text enrich` (the main job `shoplens run` does it too)"
             )
         messages = con.table("messages") if "messages" in tables else None
         events = with_customer_insight(events, con.table("insight_texts"), messages)

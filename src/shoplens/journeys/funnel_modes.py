@@ -104,7 +104,6 @@ def _ordered(e, steps, win, unit, keep, parts=None):
         **{c: rel[c] for c in keep},
         _t1=rel.ts,
         _u1=rel._us,
-        _p1=rel._pos,
         _ok1=ibis.literal(True),
         _deadline=rel._us + win,  # integer microseconds: no time-zone arithmetic
         _next=rel._c2 + 1 if n > 1 else ibis.literal(0, "int64"),
@@ -116,17 +115,16 @@ def _ordered(e, steps, win, unit, keep, parts=None):
             _lc=m[f"_c{k}"],
             _lt=m.ts,
             _lus=m._us,
-            _lp=m._pos,
             _ln=m[f"_c{k + 1}"] + 1 if k < n else ibis.literal(0, "int64"),
         )
         j = a.left_join(look, [a._u == look._lu, a._next == look._lc])
         j = j.mutate(_next=j._ln).drop("_lu", "_lc", "_ln")
-        a = _advance(j, k, steps[k - 1], j._lt, j._lus, j._lp).drop("_lt", "_lus", "_lp")
+        a = _advance(j, k, steps[k - 1], j._lt, j._lus).drop("_lt", "_lus")
     return a.drop("_next")
 
 
-def _advance(a, k, step, t_k, us_k, p_k):
-    """Step ``k`` at time ``t_k`` (``us_k`` in microseconds) and position ``p_k``, if in time.
+def _advance(a, k, step, t_k, us_k):
+    """Step ``k`` at time ``t_k`` (``us_k`` in microseconds), if in time.
 
     ``a`` carries ``_deadline`` and ``_u<k-1>`` (microseconds of the previous step).
     """
@@ -139,7 +137,6 @@ def _advance(a, k, step, t_k, us_k, p_k):
             f"_ok{k}": ok,
             f"_t{k}": ibis.cases((ok, t_k), else_=ibis.null(t_k.type())),
             f"_u{k}": ibis.cases((ok, us_k), else_=ibis.null("int64")),
-            f"_p{k}": ibis.cases((ok, p_k), else_=ibis.null("int64")),
         }
     )
 
@@ -169,7 +166,6 @@ def _strict(e, steps, win, unit, keep, parts=None):
         **{c: a[c] for c in keep},
         _t1=a.ts,
         _u1=a._us,
-        _p1=a._seq,
         _ok1=ibis.literal(True),
         _deadline=a._us + win,
         **{c: a[c] for c in a.columns if c[:3] in ("_lm", "_lt", "_lu")},
@@ -178,7 +174,7 @@ def _strict(e, steps, win, unit, keep, parts=None):
         hit = a[f"_lm{k}"]
         t_k = ibis.cases((hit, a[f"_lt{k}"]), else_=ibis.null(a._t1.type()))
         us_k = ibis.cases((hit, a[f"_lu{k}"]), else_=ibis.null("int64"))
-        a = _advance(a, k, steps[k - 1], t_k, us_k, a._seq + (k - 1))
+        a = _advance(a, k, steps[k - 1], t_k, us_k)
     return a
 
 
