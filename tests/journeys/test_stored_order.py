@@ -109,3 +109,35 @@ def test_record_is_voided_by_outside_writes_and_renewed_by_ingestion(tmp_path):
     stored = events.execute()  # rows come back in stored order
     order = stored.sort_values(["customer_id", "ts", "event_id"], kind="stable")
     assert stored.index.equals(order.index)
+
+
+def test_ingestion_and_its_reordering_land_together_or_not_at_all(tmp_path, monkeypatch):
+    """A failure while re-sorting rolls back the new rows, the batch log and the order."""
+    import shoplens.data.ingest as ingest
+    from shoplens.data.layout import sort_stored
+    from shoplens.warehouse import connect
+
+    con = connect("duckdb", tmp_path / "w.duckdb")
+    first, more = _events(2_000, seed=1), _events(500, seed=2)
+    more["event_id"] = "x" + more["event_id"]
+    con.insert("events", first)
+    assert cluster_table(con)
+    batches = con.table("ingest_batches").count().execute()
+    path = tmp_path / "events.csv"
+    more.to_csv(path, index=False)
+
+    def sort_then_fail(db, name="events"):
+        sort_stored(db, name)  # the real rewrite runs, then the disk "fills up"
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(ingest, "sort_stored", sort_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        ingest_file(con, path, "events")
+    events = con.table("events")
+    assert events.count().execute() == len(first)
+    assert con.table("ingest_batches").count().execute() == batches
+    assert is_clustered(events)  # the old record still matches the old rows
+    monkeypatch.undo()
+    ingest_file(con, path, "events")  # and the same file loads once the fault is gone
+    assert con.table("events").count().execute() == len(first) + len(more)
+    assert is_clustered(con.table("events"))

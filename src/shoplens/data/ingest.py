@@ -29,7 +29,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from shoplens.data.formats import Mapped, get_adapter
-from shoplens.data.layout import cluster_table
+from shoplens.data.layout import can_cluster, sort_stored
 from shoplens.data.readers import check_file, detect_format, read_frame
 from shoplens.data.schema import BATCHES, QUARANTINE, SYSTEM_TABLES, TABLES, TableSpec, get_spec
 from shoplens.data.validate import ERROR_COLUMN, content_key, validate
@@ -321,23 +321,28 @@ def _arrow(frame: pd.DataFrame, spec: TableSpec) -> pa.Table:
 def write_atomically(con: BaseBackend, writes: list[tuple[str, pd.DataFrame, TableSpec]]) -> None:
     """Append several frames to their tables, all or nothing.
 
-    On DuckDB the appends run in one transaction that is rolled back on any exception,
-    Ctrl-C included. Spark has no multi-table transactions: each append is one atomic
-    job, and they run in order (quarantine and batch log last).
+    On DuckDB the appends (and, with new events, their re-sorting: data/layout.py) run
+    in one transaction that is rolled back on any exception, Ctrl-C included. Spark has
+    no multi-table transactions: each append is one atomic job, and they run in order
+    (quarantine and batch log last).
     """
     if con.name == "duckdb":
+        # new events are stored by customer and time (data/layout.py), in the same
+        # transaction: the rows and their order land together or not at all
+        new_events = any(name == "events" and len(frame) for name, frame, _ in writes)
+        order = new_events and can_cluster(con)
         db = con.con
         db.begin()
         try:
             for name, frame, spec in writes:
                 if len(frame):
                     _append_duckdb(db, name, _arrow(frame, spec))
+            if order:
+                sort_stored(db, "events")
             db.commit()
         except BaseException:
             db.rollback()
             raise
-        if any(name == "events" and len(frame) for name, frame, _ in writes):
-            cluster_table(con, "events")  # stored by customer and time: see data/layout.py
         return
     for name, frame, spec in writes:
         if len(frame):

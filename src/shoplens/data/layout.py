@@ -5,8 +5,9 @@ the warehouse stores the rows in that order (customer after customer), DuckDB ca
 them as they lie, with *streaming* window functions, instead of sorting every event for
 every question: the same idea as ClickHouse's ``ORDER BY`` key. :func:`cluster_table`
 rewrites a table in that order and records it in the ``table_layout`` system table;
-ingestion calls it after each file it loads into ``events``. :func:`is_clustered` tells
-the analytics whether an Ibis table can be read that way: a DuckDB table recorded in
+ingestion does the same (:func:`sort_stored`) inside the transaction that loads each
+file into ``events``. :func:`is_clustered` tells the analytics whether an Ibis table
+can be read that way: a DuckDB table recorded in
 ``table_layout`` with the same sort keys, the same row count (rows added or removed
 outside ShopLens void the entry) and ``preserve_insertion_order`` on (DuckDB's default;
 without it DuckDB may return rows in any order). On other engines, and whenever the
@@ -58,37 +59,57 @@ def cluster_table(
     Returns ``False`` (and changes nothing) on other engines or when the connection has
     ``preserve_insertion_order`` off, since the order would not be kept.
     """
-    if con.name != "duckdb":
+    if not can_cluster(con):
         return False
     db = con.con
-    if not _keeps_order(db):
-        return False
-    from shoplens.warehouse import ensure_tables
-
-    ensure_tables(con, {LAYOUT.name: LAYOUT})
-    order = ", ".join(_quote(k) for k in keys)
-    table = _quote(name)
     db.begin()
     try:
-        db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {order}")
-        (rows,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
-        marks = [rows * i // MAX_PARTS + 1 for i in range(1, MAX_PARTS)]
-        first = _quote(keys[0])
-        splits = db.execute(  # the first key at every 1/MAX_PARTS of the rows (streamed)
-            f"SELECT DISTINCT {first} FROM (SELECT {first}, row_number() OVER () AS _n "
-            f"FROM {table}) WHERE _n IN ({', '.join(map(str, marks))}) "
-            f"AND {first} IS NOT NULL ORDER BY 1"
-        ).fetchall()
-        db.execute(f"DELETE FROM {LAYOUT.name} WHERE table_name = ?", [name])
-        db.execute(
-            f"INSERT INTO {LAYOUT.name} VALUES (?, ?, ?, ?, now())",
-            [name, ",".join(keys), rows, json.dumps([v for (v,) in splits])],
-        )
+        sort_stored(db, name, keys)
         db.commit()
     except BaseException:
         db.rollback()
         raise
     return True
+
+
+def can_cluster(con: BaseBackend) -> bool:
+    """Whether ``con`` can keep a table in order (DuckDB keeping insertion order).
+
+    Creates the ``table_layout`` record table when it is missing, so that
+    :func:`sort_stored` can then run inside the caller's own transaction.
+    """
+    if con.name != "duckdb" or not _keeps_order(con.con):
+        return False
+    from shoplens.warehouse import ensure_tables
+
+    ensure_tables(con, {LAYOUT.name: LAYOUT})
+    return True
+
+
+def sort_stored(
+    db: duckdb.DuckDBPyConnection, name: str = "events", keys: Sequence[str] = EVENT_ORDER
+) -> None:
+    """The body of :func:`cluster_table`, in whatever transaction ``db`` has open.
+
+    Ingestion calls it before committing the rows it appends, so the load and the new
+    order land together or not at all. Needs :func:`can_cluster` first.
+    """
+    order = ", ".join(_quote(k) for k in keys)
+    table = _quote(name)
+    db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {order}")
+    (rows,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+    marks = [rows * i // MAX_PARTS + 1 for i in range(1, MAX_PARTS)]
+    first = _quote(keys[0])
+    splits = db.execute(  # the first key at every 1/MAX_PARTS of the rows (streamed)
+        f"SELECT DISTINCT {first} FROM (SELECT {first}, row_number() OVER () AS _n "
+        f"FROM {table}) WHERE _n IN ({', '.join(map(str, marks))}) "
+        f"AND {first} IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    db.execute(f"DELETE FROM {LAYOUT.name} WHERE table_name = ?", [name])
+    db.execute(
+        f"INSERT INTO {LAYOUT.name} VALUES (?, ?, ?, ?, now())",
+        [name, ",".join(keys), rows, json.dumps([v for (v,) in splits])],
+    )
 
 
 def _keeps_order(db) -> bool:
