@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import json
 import warnings
 from collections.abc import Iterable, Sequence
@@ -120,6 +121,17 @@ class TextAnalyzer:
         self.hedge_damp = hedge_damp
         self._entities = EntityExtractor(brands, model_lines, extra_brands)
         self._intents = IntentClassifier(intent_rules)
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments as stored (scikit-learn's convention), to rebuild with.
+
+        Examples
+        --------
+        >>> TextAnalyzer(batch_size=8).get_params()["batch_size"]
+        8
+        """
+        names = inspect.signature(TextAnalyzer.__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
 
     @property
     def model(self) -> SentimentModel:

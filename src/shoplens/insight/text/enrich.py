@@ -98,19 +98,9 @@ def enrich_warehouse(
 
         extra = [*(analyzer.extra_brands or ()), *_catalog_brands(con)]
         if extra:
-            analyzer = TextAnalyzer(
-                max_chars=analyzer.max_chars,
-                batch_size=analyzer.batch_size,
-                neutral_band=analyzer.neutral_band,
-                aspects=analyzer.aspects,
-                brands=analyzer.brands,
-                extra_brands=extra,
-                model_lines=analyzer.model_lines,
-                intent_rules=analyzer.intent_rules,
-                intent_model=analyzer.intent_model,
-                sentiment_model=analyzer.model,
-                hedge_damp=analyzer.hedge_damp,
-            )
+            params = analyzer.get_params()  # keep every setting, add the catalog's brands
+            params.update(extra_brands=extra, sentiment_model=analyzer.model)
+            analyzer = TextAnalyzer(**params)
     todo = {}
     for source in sources:
         if source not in tables:
