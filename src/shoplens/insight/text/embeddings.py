@@ -36,9 +36,9 @@ _MODELS: dict[str, Any] = {}
 
 
 def _minilm(base: str, texts: list[str], batch_size: int) -> np.ndarray:
-    from shoplens.insight.text.finetune import _offline, resolve_base
+    from shoplens.insight.text.hf_checkpoint import offline, resolve_base
 
-    _offline()
+    offline()
     import torch
     from transformers import AutoModel, AutoTokenizer
 

@@ -34,25 +34,15 @@ from typing import Any
 import numpy as np
 
 from shoplens.errors import InputError, require
-from shoplens.insight.text.finetune_loop import (
-    check_layers,
-    encoder_parts,
-    freeze_lower,
-    lora_config,
-    train_loop,
+from shoplens.insight.text.finetune_loop import check_layers, freeze_lower, lora_config, train_loop
+from shoplens.insight.text.hf_checkpoint import (
+    checkpoint_layers,
+    load_pretrained,
+    offline,
+    resolve_base,
 )
-from shoplens.insight.text.hf_checkpoint import checkpoint_layers, load_pretrained, resolve_base
-from shoplens.insight.text.hf_checkpoint import offline as _offline
 
-__all__ = [
-    "FORMAT_VERSION",
-    "TransformerClassifier",
-    "encoder_parts",
-    "freeze_lower",
-    "read_meta",
-    "resolve_base",
-    "train_loop",
-]
+__all__ = ["FORMAT_VERSION", "TransformerClassifier", "read_meta"]
 
 FORMAT_VERSION = 1
 META_FILE = "shoplens_model.json"
@@ -188,7 +178,7 @@ class TransformerClassifier(LogitsClassifier):
         :func:`~shoplens.insight.text.finetune_loop.train_loop`.
         """
         check_layers(self.layers, self.freeze_layers)
-        _offline()
+        offline()
         y = np.asarray([str(v) for v in y])
         if len(texts) != len(y) or len(set(y.tolist())) < 2:
             raise InputError("fit needs as many labels as texts and at least 2 classes")
@@ -303,7 +293,7 @@ class TransformerClassifier(LogitsClassifier):
     @classmethod
     def load(cls, folder: str | Path) -> TransformerClassifier:
         """Read a folder written by :meth:`save`."""
-        _offline()
+        offline()
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         folder = Path(folder)
