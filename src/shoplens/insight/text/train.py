@@ -28,7 +28,6 @@ import numpy as np
 from shoplens.errors import InputError
 from shoplens.insight.text.evaluate import read_labeled, score_model, write_report
 from shoplens.insight.text.finetune import DEFAULT_BASE, TransformerClassifier, read_meta
-from shoplens.insight.text.finetune_loop import check_layers
 
 __all__ = [
     "TASKS",
@@ -135,7 +134,6 @@ def train_text_model(
         raise InputError(f"encoder must be one of {', '.join(ENCODERS)}, not {encoder!r}")
     if head_only and (layers is not None or freeze_layers is not None):
         raise InputError("layers and freeze_layers apply to fine-tuning, not to head_only")
-    check_layers(layers, freeze_layers)
     parts = split_labeled(texts, labels, dev=dev, test=test, seed=seed)
     (tr_x, tr_y), (dv_x, dv_y), (te_x, te_y) = parts["train"], parts["dev"], parts["test"]
     if len(set(tr_y)) < 2:
