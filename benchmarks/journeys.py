@@ -107,15 +107,14 @@ def run_shoplens(path: Path) -> dict:
     """Sessionize into a table, compute the funnel and retention with ShopLens on DuckDB."""
     from datetime import timedelta
 
-    from shoplens.journeys import funnel, sessionize
+    from shoplens.journeys import funnel, save_sessions
     from shoplens.warehouse import connect
 
     con = connect("duckdb", path / "events.duckdb")
     con.raw_sql(f"SET threads = {os.cpu_count()}")
     events = con.table("events")
     t0 = time.perf_counter()
-    con.create_table("journey_sessions", sessionize(events), overwrite=True)
-    sessions = con.table("journey_sessions").count().execute()
+    sessions = save_sessions(con, events).count().execute()  # as `shoplens report` does
     t1 = time.perf_counter()
     counts = funnel(events, STEPS, window=timedelta(days=WINDOW_DAYS)).execute()
     t2 = time.perf_counter()

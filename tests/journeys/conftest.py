@@ -66,6 +66,13 @@ def event_logs():
 STORED = "duckdb-stored"
 
 
+@pytest.fixture(params=["duckdb", STORED, pytest.param("spark", marks=pytest.mark.spark)])
+def warehouse(request):
+    """DuckDB, DuckDB with ``events`` stored in order (the streamed plans of sessions,
+    funnels and retention; see :func:`load`) and Spark, for every journeys test."""
+    return request.getfixturevalue("spark" if request.param == "spark" else "duck")
+
+
 @pytest.fixture
 def load(request):
     """Replace the warehouse's events with ``df`` and return the events table.

@@ -12,14 +12,6 @@ from hypothesis import strategies as st
 from shoplens.errors import InputError
 from shoplens.journeys import Step, funnel, funnel_frame, funnel_units, time_to_convert
 
-
-@pytest.fixture(params=["duckdb", "duckdb-stored", pytest.param("spark", marks=pytest.mark.spark)])
-def warehouse(request):
-    """DuckDB, DuckDB with ``events`` stored in order (the streamed plans; see the
-    ``load`` fixture) and Spark."""
-    return request.getfixturevalue("spark" if request.param == "spark" else "duck")
-
-
 HS = dict(
     deadline=None,
     suppress_health_check=list(HealthCheck),

@@ -81,13 +81,15 @@ def sessions(
     warehouse: WarehousePath = None,
 ) -> None:
     """Split events into sessions by inactivity and list them."""
-    from shoplens.journeys import sessionize
+    from shoplens.journeys import save_sessions, sessionize
 
     con = _connect(engine, warehouse)
-    expr = sessionize(con.table("events"), duration(gap, "--gap"), split_on_day=split_on_day)
+    options = {"gap": duration(gap, "--gap"), "split_on_day": split_on_day}
     if save:
-        con.create_table("journey_sessions", expr, overwrite=True)
+        expr = save_sessions(con, con.table("events"), **options)
         console.print("stored in [bold]journey_sessions[/]")
+    else:
+        expr = sessionize(con.table("events"), **options)
     _show(expr.order_by(["customer_id", "session_number"]).execute(), "Sessions", out, limit)
 
 

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 import duckdb
+import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
@@ -160,6 +161,11 @@ def stored_parts(
     parts = max(1, min(int(threads), len(splits) + 1))
     bounds = [splits[len(splits) * i // parts] for i in range(1, parts)] if splits else []
     return list(pairwise([None, *dict.fromkeys(bounds), None]))
+
+
+def union_parts(pieces: Sequence[ir.Table]) -> ir.Table:
+    """The rows of all ``pieces`` (one per stored part), kept as they are (``UNION ALL``)."""
+    return ibis.union(*pieces) if len(pieces) > 1 else pieces[0]
 
 
 def part_of(t: ir.Table, bounds: tuple[object, object], key: str = EVENT_ORDER[0]) -> ir.Table:

@@ -14,6 +14,7 @@ from shoplens.journeys.funnels import (
     time_to_convert,
 )
 from shoplens.journeys.paths import drop_offs, next_steps, path_edges, path_steps, top_paths
+from shoplens.journeys.session_table import save_sessions, session_categories
 from shoplens.journeys.sessions import DEFAULT_GAP, assign_sessions, sessionize
 from shoplens.journeys.stages import DEFAULT_STAGE_MAP, STAGES, stage_of, with_stage
 from shoplens.journeys.timeline import (
@@ -39,6 +40,8 @@ __all__ = [
     "path_edges",
     "path_steps",
     "retention",
+    "save_sessions",
+    "session_categories",
     "sessionize",
     "stage_of",
     "time_to_convert",

@@ -32,6 +32,7 @@ from collections.abc import Iterable
 import ibis
 import ibis.expr.types as ir
 
+from shoplens.data.layout import part_of, stored_parts, union_parts
 from shoplens.errors import InputError
 from shoplens.journeys.clock import DAY_US, epoch_micros, floor_div
 from shoplens.journeys.sessions import require_columns
@@ -88,11 +89,29 @@ def _types(value: str | Iterable[str] | None, what: str) -> list[str] | None:
 
 
 def _active(events: ir.Table, types: list[str] | None, period: str) -> ir.Table:
-    """Distinct ``(customer_id, _p)`` of the events of ``types`` (all when ``None``)."""
+    """Distinct ``(customer_id, _p)`` of the events of ``types`` (all when ``None``).
+
+    When ``events`` is stored in customer and time order (:mod:`shoplens.data.layout`),
+    a customer's periods come in order, so repeats are neighbours: one streamed pass per
+    stored part keeps each row that differs from the one before it, instead of a hash
+    ``DISTINCT`` over every event.
+    """
     ev = events.filter(events.customer_id.notnull() & events.ts.notnull())
     if types is not None:
         ev = ev.filter(ev.type.isin(types))
-    return ev.select("customer_id", _p=period_index(ev.ts, period)).distinct()
+    parts = stored_parts(events)
+    if parts is None:
+        return ev.select("customer_id", _p=period_index(ev.ts, period)).distinct()
+
+    def changes(bounds) -> ir.Table:
+        t = part_of(ev, bounds)
+        t = t.select("customer_id", _p=period_index(t.ts, period))
+        w = ibis.window()
+        same = (t.customer_id.lag().over(w) == t.customer_id) & (t._p.lag().over(w) == t._p)
+        return t.filter(~same.fill_null(False))
+
+    pieces = [changes(bounds) for bounds in parts]
+    return union_parts(pieces)
 
 
 def retention(

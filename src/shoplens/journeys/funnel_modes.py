@@ -22,7 +22,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from shoplens.data.layout import part_of
+from shoplens.data.layout import part_of, union_parts
 from shoplens.errors import InputError
 from shoplens.journeys.clock import epoch_micros, micros
 
@@ -63,8 +63,7 @@ def _per_part(scan, e, parts):
     """``scan(e, False)``, or the union of ``scan(part, True)`` over the stored parts."""
     if parts is None:
         return scan(e, False)
-    scans = [scan(part_of(e, bounds), True) for bounds in parts]
-    return ibis.union(*scans) if len(scans) > 1 else scans[0]
+    return union_parts([scan(part_of(e, bounds), True) for bounds in parts])
 
 
 def _ordered(e, steps, win, unit, keep, parts=None):

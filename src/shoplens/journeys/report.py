@@ -26,6 +26,7 @@ from ibis.backends import BaseBackend
 from shoplens.journeys.cohorts import lifecycle, retention
 from shoplens.journeys.funnels import funnel_frame
 from shoplens.journeys.paths import drop_offs, path_edges
+from shoplens.journeys.session_table import save_sessions
 from shoplens.journeys.sessions import sessionize
 from shoplens.report.build import Section, figure_html, table_html
 
@@ -67,10 +68,7 @@ def journey_sections(con: BaseBackend, *, write: bool = True) -> list[Section]:
     span = events.aggregate(n=events.count(), lo=events.ts.min(), hi=events.ts.max()).execute()
     if not int(span["n"].iloc[0]):
         return _empty("There are no events in the warehouse yet: ingest events first.")
-    sessions = sessionize(events)
-    if write:
-        con.create_table("journey_sessions", sessions, overwrite=True)
-        sessions = con.table("journey_sessions")
+    sessions = save_sessions(con, events) if write else sessionize(events)
     days = (pd.Timestamp(span["hi"].iloc[0]) - pd.Timestamp(span["lo"].iloc[0])).days
     return [
         _funnel_section(events, sessions),

@@ -38,7 +38,7 @@ from datetime import timedelta
 import ibis
 import ibis.expr.types as ir
 
-from shoplens.data.layout import part_of, stored_parts
+from shoplens.data.layout import part_of, stored_parts, union_parts
 from shoplens.errors import InputError
 from shoplens.journeys.clock import DAY_US, epoch_micros, floor_div, micros
 from shoplens.journeys.stages import stage_of
@@ -118,7 +118,7 @@ def assign_sessions(
         ).drop("_new", "_us", "_cs", "_gs")
         for b in parts
     ]
-    return _with_id(ibis.union(*pieces) if len(pieces) > 1 else pieces[0])
+    return _with_id(union_parts(pieces))
 
 
 def _flagged(events, gap, split_on_day, split_on_channel, *, last=False, extra=(), stream=False):
@@ -313,53 +313,63 @@ def _sessions_sorted(events, gap, split_on_day, split_on_channel, conv):
 
 
 def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv):
-    """Session rows from events stored in customer and time order: no sort.
+    """Session rows from events stored in customer and time order: no sort, no big join.
 
-    One streamed pass per part (:func:`~shoplens.data.layout.stored_parts`, in parallel)
-    flags each session's first and last events and numbers the sessions; every session
-    then is one first-event row joined to one last-event row on ``_k`` (the part's
-    number and the session's number within it, in one integer), plus the sum of its
-    conversions' values. The pass's rows are kept once for the three uses (measured
-    faster than streaming twice; see docs/performance.md), with as few columns as
-    possible.
+    Each part (:func:`~shoplens.data.layout.stored_parts`, in parallel) is read twice,
+    each time as one streamed pass. The first keeps each session's first and last
+    events: in that order they are neighbours (the same row for a one-event session),
+    so a ``lead`` gives every first event its session's end, exit type and length. The
+    second numbers the sessions the same way and keeps the conversions, whose values
+    are summed per session (a plain ``SUM``, so exactly as the sorted plan does) and
+    joined on ``_k``: the part's number and the session's number in it, in one
+    integer. The rows come out sorted by ``_k`` (customer order): that sort is what lets
+    DuckDB compute the columns and write the table on every thread, since a pipeline
+    with a streamed window runs on one. At 10M events this peaks about 0.5 GiB lower
+    than keeping one pass's rows for both uses and joining first to last events, for
+    about the same time (docs/performance.md, round 5).
     """
+    attrs = _attribute_columns(events)  # the stored order replaces event_id: not read
+    split = {"channel": attrs["channel"]} if split_on_channel else {}
 
-    def scan(i: int, bounds) -> ir.Table:
-        attrs = _attribute_columns(events)  # the stored order replaces event_id: not read
-        t = part_of(events.select("customer_id", "ts", "type", **attrs), bounds)
+    def sessions_of(i: int, bounds) -> ir.Table:
+        cols = {"channel": attrs["channel"], "device": attrs["device"]}
+        t = part_of(events.select("customer_id", "ts", "type", **cols), bounds)
         t = _flagged(t, gap, split_on_day, split_on_channel, last=True, extra=None, stream=True)
-        t = _numbers(t.filter(t._new | t._last | t.type.isin(conv)), stream=True)
+        t = _numbers(t.filter(t._new | t._last), stream=True)
+        t = t.mutate(**{f"_x{c}": t[c].lead().over(ibis.window()) for c in ("ts", "_pos", "type")})
+        t = t.filter(t._new)
+
+        def last(col):  # the session's last event: this row, or the one after it
+            return ibis.cases((t._last, t[col]), else_=t[f"_x{col}"])
+
         return t.select(
             "customer_id",
             "session_number",
-            "ts",
-            "_pos",
-            "type",
-            "_new",
-            "_last",
-            "value",
             "channel",
             "device",
+            start=t.ts,
+            end=last("ts"),
+            entry_type=t.type,
+            exit_type=last("type"),
+            _span=epoch_micros(last("ts")) - t._us,
+            n_events=(last("_pos") - t._pos + 1).cast("int64"),
             _k=t._gs + i * _PART_STRIDE,  # part i's sessions: i * stride + 1, 2, ...
         )
 
-    scans = [scan(i, bounds) for i, bounds in enumerate(parts)]
-    t = ibis.union(*scans) if len(scans) > 1 else scans[0]
-    entry = t.filter(t._new).select(
-        "customer_id",
-        "session_number",
-        "channel",
-        "device",
-        _g=t._k,
-        start=t.ts,
-        _sp=t._pos,
-        entry_type=t.type,
-    )
-    exit_ = t.filter(t._last).select(_xg=t._k, end=t.ts, _ep=t._pos, exit_type=t.type)
-    conv_rows = t.filter(t.type.isin(conv))
-    money = conv_rows.group_by(_cg=conv_rows._k).aggregate(_rev=conv_rows.value.sum())
-    j = entry.inner_join(exit_, entry._g == exit_._xg)
-    j = j.left_join(money, j._g == money._cg)
+    def conversions_of(i: int, bounds) -> ir.Table:
+        t = part_of(
+            events.select("customer_id", "ts", "type", value=attrs["value"], **split), bounds
+        )
+        t = _flagged(t, gap, split_on_day, split_on_channel, extra=None, stream=True)
+        t = t.filter(t._new | t.type.isin(conv))
+        t = t.mutate(_gs=t._new.cast("int64").sum().over(ibis.window(rows=(None, 0))))
+        t = t.filter(t.type.isin(conv))
+        return t.select(_ck=t._gs + i * _PART_STRIDE, _v=t.value)
+
+    rows = union_parts([sessions_of(i, b) for i, b in enumerate(parts)])
+    convs = union_parts([conversions_of(i, b) for i, b in enumerate(parts)])
+    money = convs.group_by("_ck").aggregate(_rev=convs._v.sum())
+    j = rows.left_join(money, rows._k == money._ck).order_by("_k")
     return j.select(
         "customer_id",
         "session_number",
@@ -369,8 +379,8 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
         "exit_type",
         "channel",
         "device",
-        _span=epoch_micros(j.end) - epoch_micros(j.start),
-        n_events=(j._ep - j._sp + 1).cast("int64"),
-        converted=j._cg.notnull(),
+        "_span",
+        "n_events",
+        converted=j._ck.notnull(),
         revenue=j._rev.fill_null(0.0).cast("float64"),
     )
