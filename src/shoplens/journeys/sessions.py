@@ -176,17 +176,22 @@ def _flagged(events, gap, split_on_day, split_on_channel, *, last=False, extra=(
     return e.mutate(**flags)
 
 
-def _numbers(t: ir.Table, stream: bool) -> ir.Table:
+def _numbers(t: ir.Table, stream: bool, starts_only: bool = False) -> ir.Table:
     """``t`` (with ``_new``) plus ``session_number``: a running count of ``_new``.
 
     Streamed, the count runs over the whole table (``_gs``, a table-wide session
     number, kept) and each customer's count starts again from its first event (``_cs``).
+    With ``starts_only`` every row of ``t`` starts a session, so the count is the row
+    number (cheaper than a running sum).
     """
     if not stream:
         cum = ibis.window(group_by=t.customer_id, order_by=[t.ts, t.event_id], rows=(None, 0))
         return t.mutate(session_number=t._new.cast("int64").sum().over(cum))
     cum = ibis.window(rows=(None, 0))
-    t = t.mutate(_gs=t._new.cast("int64").sum().over(cum))
+    if starts_only:
+        t = t.mutate(_gs=ibis.row_number().over(ibis.window()) + 1)
+    else:
+        t = t.mutate(_gs=t._new.cast("int64").sum().over(cum))
     base = ibis.cases((t._cs, t._gs), else_=ibis.null("int64")).max().over(cum)
     return t.mutate(session_number=t._gs - base + 1)
 
@@ -335,9 +340,9 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
         cols = {"channel": attrs["channel"], "device": attrs["device"]}
         t = part_of(events.select("customer_id", "ts", "type", **cols), bounds)
         t = _flagged(t, gap, split_on_day, split_on_channel, last=True, extra=None, stream=True)
-        t = _numbers(t.filter(t._new | t._last), stream=True)
+        t = t.filter(t._new | t._last)
         t = t.mutate(**{f"_x{c}": t[c].lead().over(ibis.window()) for c in ("ts", "_pos", "type")})
-        t = t.filter(t._new)
+        t = _numbers(t.filter(t._new), stream=True, starts_only=True)
 
         def last(col):  # the session's last event: this row, or the one after it
             return ibis.cases((t._last, t[col]), else_=t[f"_x{col}"])
