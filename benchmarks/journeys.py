@@ -11,6 +11,9 @@ resident memory (``ru_maxrss`` of that child, read with ``os.wait4``) are printe
 the ratios. ``--floor`` also times what any plan pays on DuckDB: one sort of the events
 by ``(customer_id, ts, event_id)`` and one write of the session table (docs/performance.md).
 
+``--repeat N`` runs both sides N times (fresh processes, one after the other) and
+reports each run and the medians: on a shared VM one run's wall times move by 10-20 %.
+
 Run::
 
     nice .venv/bin/python benchmarks/journeys.py --n 1000000
@@ -248,6 +251,13 @@ def child(side: str, path: Path) -> dict:
     return result
 
 
+def _medians(results) -> dict:
+    """The median of every measure (and peak memory) over several runs of one side."""
+    from statistics import median
+
+    return {k: median(r[k] for r in results) for k in (*MEASURES, "peak_mib")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000_000, help="number of events")
@@ -258,6 +268,12 @@ def main() -> None:
     parser.add_argument("--shoplens-only", action="store_true", help="skip the pandas side")
     parser.add_argument(
         "--floor", action="store_true", help="also time a bare DuckDB sort and table write"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run both sides this many times (fresh processes) and report medians",
     )
     parser.add_argument("--child", choices=["shoplens", "pandas"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -283,6 +299,20 @@ def main() -> None:
             print(json.dumps(ours))
             return
         peer = child("pandas", path)
+        runs = [(ours, peer)]
+        for _ in range(args.repeat - 1):  # the machine's noise: medians of fresh runs
+            runs.append((child("shoplens", path), child("pandas", path)))
+    if len(runs) > 1:
+        for i, (o, p) in enumerate(runs, 1):
+            to, tp = (sum(r[k] for k in MEASURES) for r in (o, p))
+            print(
+                f"run {i}: shoplens {to:.2f} s, {o['peak_mib']:.0f} MiB; pandas {tp:.2f} s, "
+                f"{p['peak_mib']:.0f} MiB; time ratio {tp / to:.1f}, "
+                f"memory ratio {o['peak_mib'] / p['peak_mib']:.2f}"
+            )
+        print(f"medians of {len(runs)} runs:")
+        ours = {**ours, **_medians([o for o, _ in runs])}
+        peer = {**peer, **_medians([p for _, p in runs])}
     for key in ("sessions", "entered", "retained"):
         same = "same" if ours[key] == peer[key] else "DIFFERENT"
         print(f"{key}: {same}: shoplens {ours[key]}, pandas {peer[key]}")
