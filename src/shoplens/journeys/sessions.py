@@ -327,11 +327,11 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
     second numbers the sessions the same way and keeps the conversions, whose values
     are summed per session (a plain ``SUM``, so exactly as the sorted plan does) and
     joined on ``_k``: the part's number and the session's number in it, in one
-    integer. The rows come out sorted by ``_k`` (customer order): that sort is what lets
-    DuckDB compute the columns and write the table on every thread, since a pipeline
-    with a streamed window runs on one. At 10M events this peaks about 0.5 GiB lower
-    than keeping one pass's rows for both uses and joining first to last events, for
-    about the same time (docs/performance.md, round 5).
+    integer. The session rows are sorted by ``_k`` before that join: the sort ends the
+    streamed pipelines (which run on one thread each), so DuckDB computes the remaining
+    columns and writes the table on every thread. At 10M events this peaks about
+    0.5 GiB lower than keeping one pass's rows for both uses and joining first to last
+    events, and is about as fast (docs/performance.md, round 5).
     """
     attrs = _attribute_columns(events)  # the stored order replaces event_id: not read
     split = {"channel": attrs["channel"]} if split_on_channel else {}
@@ -371,10 +371,10 @@ def _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
         t = t.filter(t.type.isin(conv))
         return t.select(_ck=t._gs + i * _PART_STRIDE, _v=t.value)
 
-    rows = union_parts([sessions_of(i, b) for i, b in enumerate(parts)])
+    rows = union_parts([sessions_of(i, b) for i, b in enumerate(parts)]).order_by("_k")
     convs = union_parts([conversions_of(i, b) for i, b in enumerate(parts)])
     money = convs.group_by("_ck").aggregate(_rev=convs._v.sum())
-    j = rows.left_join(money, rows._k == money._ck).order_by("_k")
+    j = rows.left_join(money, rows._k == money._ck)
     return j.select(
         "customer_id",
         "session_number",
