@@ -110,8 +110,7 @@ def _active(events: ir.Table, types: list[str] | None, period: str) -> ir.Table:
         same = (t.customer_id.lag().over(w) == t.customer_id) & (t._p.lag().over(w) == t._p)
         return t.filter(~same.fill_null(False))
 
-    pieces = [changes(bounds) for bounds in parts]
-    return union_parts(pieces)
+    return union_parts([changes(bounds) for bounds in parts])
 
 
 def retention(
