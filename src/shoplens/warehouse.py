@@ -160,13 +160,13 @@ def store_table(
         if kept and len(kept) <= MAX_CATEGORIES:
             enums[col] = "ENUM(" + ", ".join(_sql_text(v) for v in kept) + ")"
     columns = ", ".join(
-        f"{_sql_name(col)} {enums.get(col) or DuckDBType.to_string(dtype)}"
+        f"{quote_name(col)} {enums.get(col) or DuckDBType.to_string(dtype)}"
         for col, dtype in expr.schema().items()
     )
     db = con.con
     db.execute("BEGIN TRANSACTION")
     try:
-        db.execute(f"CREATE OR REPLACE TABLE {_sql_name(name)} ({columns})")
+        db.execute(f"CREATE OR REPLACE TABLE {quote_name(name)} ({columns})")
         con.insert(name, expr)
         db.execute("COMMIT")
     except BaseException:
@@ -175,7 +175,14 @@ def store_table(
     return con.table(name)
 
 
-def _sql_name(name: str) -> str:
+def quote_name(name: str) -> str:
+    """``name`` as a quoted SQL identifier (DuckDB, and standard SQL).
+
+    Examples
+    --------
+    >>> print(quote_name('my "t" table'))
+    "my ""t"" table"
+    """
     return '"' + name.replace('"', '""') + '"'
 
 

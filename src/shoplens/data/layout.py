@@ -40,15 +40,12 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from shoplens.data.schema import LAYOUT
+from shoplens.warehouse import ensure_tables, quote_name
 
 #: the order sessions and funnels need: customer after customer, then time, then id
 EVENT_ORDER: tuple[str, ...] = ("customer_id", "ts", "event_id")
 #: most ranges a stored table is cut into for parallel streaming (see stored_parts)
 MAX_PARTS = 16
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def cluster_table(
@@ -81,8 +78,6 @@ def can_cluster(con: BaseBackend) -> bool:
     """
     if con.name != "duckdb" or not _keeps_order(con.con):
         return False
-    from shoplens.warehouse import ensure_tables
-
     ensure_tables(con, {LAYOUT.name: LAYOUT})
     return True
 
@@ -95,12 +90,12 @@ def sort_stored(
     Ingestion calls it before committing the rows it appends, so the load and the new
     order land together or not at all. Needs :func:`can_cluster` first.
     """
-    order = ", ".join(_quote(k) for k in keys)
-    table = _quote(name)
+    order = ", ".join(quote_name(k) for k in keys)
+    table = quote_name(name)
     db.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} ORDER BY {order}")
     (rows,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
     marks = [rows * i // MAX_PARTS + 1 for i in range(1, MAX_PARTS)]
-    first = _quote(keys[0])
+    first = quote_name(keys[0])
     splits = db.execute(  # the first key at every 1/MAX_PARTS of the rows (streamed)
         f"SELECT DISTINCT {first} FROM (SELECT {first}, row_number() OVER () AS _n "
         f"FROM {table}) WHERE _n IN ({', '.join(map(str, marks))}) "
@@ -204,5 +199,5 @@ def _record(table: ir.Table, keys: Sequence[str]) -> tuple | None:
         return None
     if row is None or row[1] != ",".join(keys):
         return None
-    (rows,) = db.execute(f"SELECT count(*) FROM {_quote(op.name)}").fetchone()
+    (rows,) = db.execute(f"SELECT count(*) FROM {quote_name(op.name)}").fetchone()
     return row if rows == row[0] else None
