@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from shoplens.data.demo.anomalies import Anomalies
 from shoplens.data.demo.catalog import CATEGORY_KEYS, SUBS, Catalog
 from shoplens.data.demo.taste import BETA, Taste, group_remap
 
@@ -102,9 +103,15 @@ def personal_score(taste: Taste, catalog: Catalog, cust, day, item) -> np.ndarra
     return np.log(catalog.popularity[item]) + BETA * np.einsum("nk,nk->n", u, taste.v[item])
 
 
-def _group_logits(taste, catalog, cand, cust, day) -> np.ndarray:
+def _available(taste: Taste, plan: Anomalies | None, cand, day) -> np.ndarray:
+    """(len(day), len(cand)): launched and in stock."""
+    ok = taste.launch_day[cand][None, :] <= day[:, None]
+    return ok if plan is None else ok & plan.in_stock(cand, day)
+
+
+def _group_logits(taste, catalog, cand, cust, day, plan) -> np.ndarray:
     s = np.log(catalog.popularity[cand])[None, :] + BETA * (taste.at(cust, day) @ taste.v[cand].T)
-    return np.where(taste.launch_day[cand][None, :] <= day[:, None], s, -np.inf)
+    return np.where(_available(taste, plan, cand, day), s, -np.inf)
 
 
 def choose_items(
@@ -113,8 +120,13 @@ def choose_items(
     catalog: Catalog,
     taste: Taste,
     cust_lang: np.ndarray,
+    plan: Anomalies | None = None,
 ) -> Choices:
-    """Draw the target, impressions, views, query and cart items of every session."""
+    """Draw the target, impressions, views, query and cart items of every session.
+
+    With ``plan``, out-of-stock items are never drawn, the price error's extra sessions
+    target its item and every session that views it on its day puts it in the cart first.
+    """
     s_n = len(sess)
     cust = sess["cust"].to_numpy()
     day = sess["day"].to_numpy()
@@ -132,7 +144,7 @@ def choose_items(
         m = np.flatnonzero(imp_group == g)
         udays, inv = np.unique(day[io[m]], return_inverse=True)
         logits = np.where(
-            taste.launch_day[cands[g]][None, :] <= udays[:, None],
+            _available(taste, plan, cands[g], udays),
             np.log(catalog.popularity[cands[g]])[None, :],
             -np.inf,
         )
@@ -148,7 +160,7 @@ def choose_items(
         cand = cands[g]
         for lo in range(0, len(rows_g), _CHUNK // 4):
             rows = rows_g[lo : lo + _CHUNK // 4]
-            logits = _group_logits(taste, catalog, cand, cust[rows], day[rows])
+            logits = _group_logits(taste, catalog, cand, cust[rows], day[rows], plan)
             tcol = draw_rows(rng, logits, np.arange(len(rows)))
             target[rows] = cand[tcol]
             bonus = catalog.sub[cand][None, :] == catalog.sub[cand[tcol]][:, None]
@@ -156,6 +168,8 @@ def choose_items(
             pos = np.repeat(v_first[rows] + 1, n_views[rows] - 1)
             pos = pos + _flat_index(n_views[rows] - 1)[1]
             views[pos] = cand[draw_rows(rng, logits + INTENT_BONUS * bonus, extra)]
+    if plan is not None and sess["deal"].any():
+        target[sess["deal"].to_numpy()] = plan.price_item
     views[v_first] = target
     clicked = sess["click"].to_numpy() > 0
     two = clicked & (n_views >= 2)  # a clicked recommendation comes first, then the target
@@ -176,15 +190,17 @@ def choose_items(
     key = personal_score(taste, catalog, cust[vo], day[vo], views) + rng.gumbel(size=len(vo))
     dup = pd.DataFrame({"o": vo, "i": views}).duplicated().to_numpy()
     key = np.where(dup, -np.inf, key)
+    if plan is not None:
+        key = np.where(plan.deal(views, day[vo]) & ~dup, np.inf, key)  # nobody misses the deal
     order = np.lexsort((vr, -key, vo))  # per session, best first
     n_cart = sess["n_cart"].to_numpy()
     co, cr = _flat_index(n_cart)
     carts = views[order[v_first[co] + cr]]
-    complement = _complements(rng, sess, catalog, taste, carts, n_cart)
+    complement = _complements(rng, sess, catalog, taste, carts, n_cart, plan)
     return Choices(target, impressions, views, carts, queries, complement)
 
 
-def _complements(rng, sess, catalog, taste, carts, n_cart) -> np.ndarray:
+def _complements(rng, sess, catalog, taste, carts, n_cart, plan) -> np.ndarray:
     """Replace the second cart line of some baskets by a complement of the first (in place)."""
     s_n = len(sess)
     c_first = np.cumsum(n_cart) - n_cart
@@ -209,7 +225,7 @@ def _complements(rng, sess, catalog, taste, carts, n_cart) -> np.ndarray:
         cand = np.flatnonzero(catalog.sub == j)
         if len(cand) == 0:
             continue
-        logits = _group_logits(taste, catalog, cand, cust[rows], day[rows])
+        logits = _group_logits(taste, catalog, cand, cust[rows], day[rows], plan)
         same = catalog.brand[cand][None, :] == catalog.brand[carts[c_first[rows]]][:, None]
         col = draw_rows(rng, logits + BRAND_BONUS * same, np.arange(len(rows)))
         ok = col >= 0
