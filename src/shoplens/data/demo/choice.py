@@ -47,7 +47,7 @@ COMPLEMENTS: dict[str, tuple[str, ...]] = {
     "Air fryers": ("Snack packs",),
 }
 _SUB_INDEX = {name: j for j, (_, name, _) in enumerate(SUBS)}
-_CHUNK = 32_768
+_CHUNK = 8_192  # sessions per block of the choice model
 
 
 @dataclass
@@ -78,15 +78,17 @@ def draw_rows(rng: np.random.Generator, logits: np.ndarray, rows: np.ndarray) ->
 
     Rows whose logits are all ``-inf`` give ``-1``.
     """
-    m = logits.max(axis=1, keepdims=True) if logits.shape[1] else np.full((len(logits), 1), -np.inf)
+    n_rows, k = logits.shape
+    m = logits.max(axis=1, keepdims=True) if k else np.full((n_rows, 1), -np.inf)
     ok = np.isfinite(m[:, 0])
     cum = np.cumsum(np.exp(logits - np.where(ok[:, None], m, 0.0)), axis=1)
-    u = rng.random(len(rows))
-    out = np.empty(len(rows), dtype=np.int64)
-    for lo in range(0, len(rows), _CHUNK):
-        c = cum[rows[lo : lo + _CHUNK]]
-        out[lo : lo + _CHUNK] = (c <= u[lo : lo + _CHUNK, None] * c[:, -1:]).sum(axis=1)
-    out = np.minimum(out, max(logits.shape[1] - 1, 0))
+    total = np.where(ok, cum[:, -1], 1.0) if k else np.ones(n_rows)
+    # one sorted array: row r's normalised cumulative sums shifted by r, so one
+    # searchsorted finds every draw (first column whose cumulative share exceeds u)
+    flat = (cum / total[:, None] + np.arange(n_rows)[:, None]).ravel()
+    u = rng.random(len(rows)) * (1.0 - 1e-9)  # row + u stays below row + 1 in floats
+    out = np.searchsorted(flat, rows + u, side="right") - rows * k
+    out = np.clip(out, 0, max(k - 1, 0))
     out[~ok[rows]] = -1
     return out
 
@@ -158,8 +160,8 @@ def choose_items(
     for g in np.unique(group):
         rows_g = np.flatnonzero(group == g)
         cand = cands[g]
-        for lo in range(0, len(rows_g), _CHUNK // 4):
-            rows = rows_g[lo : lo + _CHUNK // 4]
+        for lo in range(0, len(rows_g), _CHUNK):
+            rows = rows_g[lo : lo + _CHUNK]
             logits = _group_logits(taste, catalog, cand, cust[rows], day[rows], plan)
             tcol = draw_rows(rng, logits, np.arange(len(rows)))
             target[rows] = cand[tcol]
