@@ -100,7 +100,8 @@ def event_effects(
     ``sessions_uplift`` and ``orders_uplift`` are exact expectations (sum over the event's
     days of the expected value with the event / without it). ``revenue_uplift`` also takes
     the discount off the share of revenue it applies to (``category_share``: expected
-    revenue share of each category), so it is approximate for category promotions.
+    revenue share of each category); it is approximate: it ignores that the customer mix
+    (and so the basket value) shifts on event days.
     """
     rows = []
     dates = daily["date"].to_numpy()
