@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shoplens.data.demo import generate_demo
+from shoplens.data.demo import generate_demo, utilities_from_truth
 
 SIZE = dict(customers=600, items=200, events=60_000, months=12, seed=21)
 
@@ -83,6 +83,22 @@ def test_preferences_are_the_published_model(t):
     np.testing.assert_allclose(worst, kth, atol=2e-6)
     # utilities are log-probabilities of a session's target: they sum to at most 1
     assert (np.exp(ref).sum(axis=1) < 1 + 1e-9).all()
+
+
+def test_utilities_from_truth_match_reference_and_launches(t):
+    ref = _utilities_reference(t)
+    got = utilities_from_truth(t["out"])
+    pd.testing.assert_index_equal(got.index, pd.Index(ref.index.to_numpy()))
+    np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(), rtol=1e-12, atol=1e-12)
+    # at an earlier date the items launched later are unavailable, the others are not
+    items = t["truth_items"].set_index("item_id")
+    mid = items.loc[items["new_item"], "launch_date"].median()
+    early = utilities_from_truth(t["out"], mid.strftime("%Y-%m-%d"))
+    launched = (items["launch_date"] <= mid.normalize()).reindex(early.columns).to_numpy()
+    assert 0 < (~launched).sum() < items["new_item"].sum()
+    assert np.isneginf(early.to_numpy()[:, ~launched]).all()
+    assert np.isfinite(early.to_numpy()[:, launched]).all()
+    np.testing.assert_allclose(np.exp(early).sum(axis=1), 1.0, atol=1e-9)
 
 
 def test_purchases_follow_utilities_better_than_popularity(t):

@@ -66,10 +66,10 @@ from shoplens.data.demo.taste import (
     with_launch_dates,
 )
 from shoplens.data.demo.timeline import churn_truth, place_visits
-from shoplens.data.demo.truth import build_sessions_truth
+from shoplens.data.demo.truth import build_sessions_truth, utilities_from_truth
 from shoplens.errors import InputError
 
-__all__ = ["DemoShop", "generate_demo"]
+__all__ = ["DemoShop", "generate_demo", "utilities_from_truth"]
 
 TRUTH_VERSION = 2
 
