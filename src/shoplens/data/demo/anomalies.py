@@ -34,6 +34,7 @@ import pandas as pd
 
 from shoplens.data.demo.catalog import Catalog
 from shoplens.data.demo.customers import CUSTOMER_TYPES, REGIONS, TYPE_NAMES, Population
+from shoplens.data.demo.taste import Taste
 
 LATE_DAYS = 14
 P_LATE_CHAT = 0.7
@@ -76,7 +77,12 @@ class Anomalies:
 
 
 def ordinary_window(
-    rng: np.random.Generator, cal: pd.DataFrame, length: int, lo: float, hi: float, taken
+    rng: np.random.Generator,
+    cal: pd.DataFrame,
+    length: int,
+    lo: float,
+    hi: float,
+    taken: np.ndarray,
 ) -> tuple[int, int] | None:
     """A random run of ``length`` ordinary, untaken days starting in [lo, hi) of the period."""
     n = len(cal)
@@ -91,7 +97,7 @@ def ordinary_window(
 
 
 def plan_anomalies(
-    rng: np.random.Generator, cal: pd.DataFrame, catalog: Catalog, pop: Population, taste
+    rng: np.random.Generator, cal: pd.DataFrame, catalog: Catalog, pop: Population, taste: Taste
 ) -> Anomalies:
     """Choose the region, items and windows of the anomalies."""
     plan = Anomalies()

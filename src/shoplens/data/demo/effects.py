@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from shoplens.data.demo.calendar import ShopEvent
+from shoplens.data.demo.catalog import CATEGORY_KEYS, Catalog
 from shoplens.data.demo.customers import (
     CHANNEL_NAMES,
     CHANNELS,
@@ -124,7 +125,9 @@ def event_effects(
     return pd.DataFrame(rows, columns=cols)
 
 
-def category_revenue_share(pop: Population, affinity: np.ndarray, catalog) -> dict[str, float]:
+def category_revenue_share(
+    pop: Population, affinity: np.ndarray, catalog: Catalog
+) -> dict[str, float]:
     """Expected share of revenue of each category: visit mass x affinity x mean price.
 
     The mean price of a category weighs each item by its popularity (half per tier).
@@ -134,8 +137,6 @@ def category_revenue_share(pop: Population, affinity: np.ndarray, catalog) -> di
     >>> category_revenue_share.__name__
     'category_revenue_share'
     """
-    from shoplens.data.demo.catalog import CATEGORY_KEYS
-
     w = type_array("visit_rate")[pop.type_idx] * pop.activity
     sessions = w @ affinity  # (categories,)
     price = np.array(
