@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from shoplens.errors import InputError
-from shoplens.journeys import lifecycle, retention
+from shoplens.journeys import activity_composition, retention
 
 HS = dict(
     deadline=None,
@@ -55,7 +55,7 @@ def test_cohorts_match_reference(warehouse, event_logs, load, ref_paths):
         got = retention(ev, cohort=cohort, period=period, return_events=returns).execute()
         want = ref_paths.retention(df, cohort, period, returns)
         pd.testing.assert_frame_equal(_norm(got, "cohort"), _norm(want, "cohort"))
-        got = lifecycle(ev, period=period).execute()
+        got = activity_composition(ev, period=period).execute()
         want = ref_paths.lifecycle(df, period)
         pd.testing.assert_frame_equal(_norm(got, "period"), _norm(want, "period"))
 
@@ -75,7 +75,7 @@ def test_hand_checked_lifecycle():
             "type": ["view", "purchase", "view", "view", "view"],
         }
     )
-    got = lifecycle(ibis.memtable(df)).execute()
+    got = activity_composition(ibis.memtable(df)).execute()
     got["period"] = got["period"].astype(str)
     rows = set(got.itertuples(index=False, name=None))
     assert rows == {
