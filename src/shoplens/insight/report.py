@@ -76,6 +76,7 @@ def _sentiment_mix(scored: ibis.Table) -> str:
     mix = (
         scored.group_by(["source", "lang", "sentiment"])
         .agg(texts=scored.count())
+        .order_by(["source", "lang", "sentiment"])
         .to_pandas()
         .assign(group=lambda f: f["source"] + " · " + f["lang"].fillna("?"))
     )
@@ -91,7 +92,8 @@ def _aspects(scored: ibis.Table) -> str:
     import plotly.graph_objects as go
 
     counts: Counter[tuple[str, str]] = Counter()
-    for raw in scored.filter(scored.source == "reviews").aspects.to_pandas().dropna():
+    reviews = scored.filter(scored.source == "reviews").order_by("text_id")
+    for raw in reviews.aspects.to_pandas().dropna():
         for hit in json.loads(raw):
             counts[(hit["aspect"], hit["sentiment"])] += 1
     if not counts:
@@ -154,7 +156,7 @@ def _intents(con: BaseBackend, scored: ibis.Table) -> str:
     intents = (
         joined.group_by("intent")
         .agg(conversations=joined.count())
-        .order_by("conversations")
+        .order_by(["conversations", "intent"])
         .to_pandas()
     )
     if intents.empty:

@@ -213,7 +213,8 @@ def read_lifecycle_customers(con: BaseBackend, run_date: Any = None) -> pd.DataF
         if latest is None or pd.isna(latest):
             return pd.DataFrame(columns=SCHEMA.names)
         run_date = latest
-    return t.filter(t.run_date == to_timestamp(run_date).date()).execute()
+    rows = t.filter(t.run_date == to_timestamp(run_date).date())
+    return rows.order_by("customer_id").execute()
 
 
 def movement(con: BaseBackend, date_from: Any, date_to: Any, column: str = "segment_name") -> Any:
