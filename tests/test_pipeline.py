@@ -105,9 +105,14 @@ def test_a_part_without_its_extra_is_skipped_and_the_report_says_so(duck, tmp_pa
 @pytest.mark.parametrize(
     "part",
     [
-        Part("typo", "shoplens.journeys.reprot:run_journeys", "shoplens.journeys.report:x"),
+        Part(
+            "typo",
+            "shoplens.journeys.reprot:run_journeys",
+            "shoplens.journeys.report:journeys_sections",
+        ),
         # the extra is installed, so a broken import inside the part is a real error
         Part("broken", "shoplens.no_such_module:run", "json:dumps", "nlp", ("json",)),
+        Part("view", "json:dumps", "shoplens.journeys.reprot:journeys_sections"),
         Part("nofunc", "shoplens.journeys.report:run_nothing", "json:dumps"),
     ],
 )
