@@ -155,7 +155,12 @@ def print_wide(renderable: Any) -> None:
         console.print(renderable)
         return
     width = console.measure(renderable, options=console.options.update_width(10_000)).maximum
-    console.print(renderable, width=max(width, 20))
+    old = console.width
+    console.width = max(width, old)
+    try:
+        console.print(renderable)
+    finally:
+        console.width = old
 
 
 class _Group(TyperGroup):
