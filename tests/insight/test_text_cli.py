@@ -1,4 +1,4 @@
-"""``shoplens insight text ...`` / ``shoplens text ...``: a run, and bad files as one line."""
+"""``shoplens insight text ...`` (alias ``shoplens text``, deprecated): runs, one-line errors."""
 
 from __future__ import annotations
 
@@ -171,7 +171,9 @@ def test_analyze_intent_model_labels_what_the_rules_leave_as_other(tmp_path):
         "other",
         "return_refund",
     ]
-    result = runner.invoke(app, ["text", "analyze", "--json", "--intent-model", str(model), *ASKED])
+    result = runner.invoke(
+        app, ["insight", "text", "analyze", "--json", "--intent-model", str(model), *ASKED]
+    )
     assert _intents(result) == ["gift_wrap", "loyalty_points", "return_refund"]
     table = runner.invoke(app, ["insight", "text", "analyze", "--intent-model", str(model), "wrap"])
     assert table.exit_code == 0, table.output

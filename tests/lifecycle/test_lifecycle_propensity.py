@@ -182,7 +182,7 @@ def test_store_replaces_a_run_and_report_sections(shop, monkeypatch):
     assert write_lifecycle_customers(con, early) == len(early)
     write_lifecycle_customers(con, early)  # same run date: replaced, not doubled
     assert con.table(TABLE).count().execute() == len(early)
-    assert [s.title for s in lifecycle_sections(con)][0] == "Customer segments"
+    assert lifecycle_sections(con)[0].title == "Customer segments"
     run_lifecycle(con)  # the job: the latest run and the tables the view draws
     n_latest = len(read_lifecycle_customers(con))
     assert con.table(TABLE).count().execute() == len(early) + n_latest
