@@ -129,24 +129,34 @@ def test_cli_library_and_stored_table_agree(shop):
         np.testing.assert_allclose(got.to_numpy(), probs.to_numpy(), err_msg=label)
 
 
-def test_rfm_expressions_leave_cancelled_orders_out():
-    from shoplens.lifecycle.rfm import rfm_scores, rfm_summary
+def test_rfm_expressions_leave_cancelled_orders_out(warehouse):
+    """Hand-checked RFM scores and BTYD summary, on DuckDB and on Spark."""
+    from shoplens.lifecycle.rfm import customer_rfm, rfm_scores, rfm_summary
 
     df = pd.DataFrame(
         {
+            "order_id": [f"o{i}" for i in range(5)],
             "customer_id": ["a", "a", "a", "b", "b"],
             "ts": pd.to_datetime(
-                ["2024-01-01", "2024-01-03", "2024-01-09", "2024-01-02", "2024-01-04"]
+                ["2024-01-01", "2024-01-03", "2024-01-09", "2024-01-02", "2024-01-04"], utc=True
             ),
             "status": ["paid", "CANCELED", "cancelled", "paid", None],
             "total": [10.0, 50.0, 70.0, 5.0, 6.0],
+            "currency": "EUR",
         }
     )
-    t = ibis.memtable(df)
+    warehouse.insert("orders", df)
+    t = warehouse.table("orders")
     got = rfm_scores(t, "2024-01-10").execute().set_index("customer_id").sort_index()
     # a: one real order (Jan 1, 10.0); b: two (the NULL status counts), last Jan 4
     assert got["frequency"].tolist() == [1, 2]
     assert got["monetary"].tolist() == [10.0, 11.0]
     assert got["recency_days"].tolist() == [9, 6]
+    # as of Jan 11 the last observed day is Jan 10: the same recency
+    same = customer_rfm(t, "2024-01-11").execute().set_index("customer_id").sort_index()
+    assert same["recency_days"].tolist() == [9, 6]
+    # default as-of: the day after b's Jan 4 order (a's Jan 9 order is cancelled)
+    assert customer_rfm(t).execute().sort_values("customer_id")["recency_days"].tolist() == [3, 0]
     s = rfm_summary(t, "2024-01-10").execute().set_index("customer_id").sort_index()
     assert s["frequency"].tolist() == [0.0, 1.0] and s["T"].tolist() == [9.0, 8.0]
+    assert s["monetary_value"].tolist() == [0.0, 6.0]
