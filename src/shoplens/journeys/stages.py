@@ -1,6 +1,6 @@
-"""Deprecated: renamed :mod:`shoplens.journeys.journey_stages` (``STAGES`` is ``JOURNEY_STAGES``).
+"""Deprecated module name: the journey stages live in :mod:`shoplens.journeys.journey_stages`.
 
-Importing this module warns; it re-exports the new module's names.
+Its names are re-exported here; ``STAGES`` (now ``JOURNEY_STAGES``) warns.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from shoplens.journeys.journey_stages import (  # noqa: F401 - re-exported
     with_stage,
 )
 
-warnings.warn(
-    "shoplens.journeys.stages is renamed shoplens.journeys.journey_stages",
-    DeprecationWarning,
-    stacklevel=2,
-)
-
 
 def __getattr__(name: str) -> Any:
     if name == "STAGES":
+        warnings.warn(
+            "shoplens.journeys.stages.STAGES is renamed "
+            "shoplens.journeys.journey_stages.JOURNEY_STAGES",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return JOURNEY_STAGES
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,8 @@ Examples
 --------
 >>> import ibis, pandas as pd
 >>> orders = ibis.memtable(pd.DataFrame({"customer_id": ["a", "a", "b"],
-...     "ts": pd.to_datetime(["2024-01-01 10:00", "2024-01-05 09:00", "2024-01-03"], utc=True),
+...     "ts": pd.to_datetime(["2024-01-01 10:00", "2024-01-05 09:00", "2024-01-03 00:00"],
+...                          utc=True),
 ...     "status": ["paid", "cancelled", "paid"], "total": [1.0, 2.0, 3.0]}))
 >>> as_of = resolve_as_of(orders)
 >>> str(as_of.date()), str(observation_end(as_of).date())
