@@ -48,14 +48,21 @@ def test_ingest_prints_the_reconciliation(tmp_path):
         (["ingest", "{f}", "--table", "shoppers"], "unknown table 'shoppers'"),
         (["ingest", "{f}", "--table", "events"], "lacks required column(s) for events: type"),
         (["ingest", "{f}", "--mapping", "nosuch"], "unknown mapping 'nosuch'"),
-        (["ingest", "{f}"], "say which table"),
+        (["ingest", "{f}"], "lacks required column(s) for events: type"),  # table from its name
+        (["ingest", "{g}"], "say which table sales.csv is for"),
+        (["ingest", "{f}", "{g}"], "say which table sales.csv is for"),
+        (["ingest", "nothing-*.csv"], "no file matches"),
+        (["tables", "--format", "xml"], "--format must be table, csv or json"),
         (["run", "--data", "missing-folder"], "not a folder"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_code_2(tmp_path, args, message):
     f = tmp_path / "events.csv"
     f.write_text("customer_id,ts\nc1,2024-01-01\n", encoding="utf-8")
-    out = shoplens(*[a.replace("{f}", str(f)) for a in args], home=tmp_path)
+    g = tmp_path / "sales.csv"
+    g.write_text("customer_id,ts\nc1,2024-01-01\n", encoding="utf-8")
+    args = [a.replace("{f}", str(f)).replace("{g}", str(g)) for a in args]
+    out = shoplens(*args, home=tmp_path)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr + out.stdout
     assert message in out.stderr

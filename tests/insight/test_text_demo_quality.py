@@ -3,8 +3,9 @@
 The shop here uses a seed (3) and size the rules and lexicons were not tuned on (seed 7,
 see docs/insight-text.md), so its customers, items, slots and template draws are new. The
 floors sit a few points under the scores measured with seed 7 and fail on a regression.
-Paraphrases written for these tests (not demo templates) check that the rules generalise
-beyond the demo's wording.
+They are scored on the demo's templates, which the rules were written against, so they do
+not measure generalisation: ``test_text_paraphrases.py`` does, on 156 hand-written texts
+the rules never saw (intent accuracy ~0.5-0.6 there, against >= 0.95 macro-F1 here).
 """
 
 from __future__ import annotations

@@ -52,17 +52,24 @@ def test_entities_zh_and_en():
         ("price", "$19.99"),
     ]
     assert _ents("平时穿42码，这双鞋偏小，建议买43码") == [("spec", "42码"), ("spec", "43码")]
+    # a sub-brand after its brand is a brand too; the bare model "K70" is not found yet
+    # (see test_model_after_a_sub_brand below)
     assert _ents("小米 Redmi K70 5000mAh 65W 快充") == [
         ("brand", "小米"),
         ("brand", "Redmi"),
         ("spec", "5000mAh"),
         ("spec", "65W"),
-    ] or _ents("小米 Redmi K70 5000mAh 65W 快充")[1][0] in {"brand", "model"}
+    ]
     # catalog brands and custom brand lists
     assert ("brand", "Acme") in _ents("the Acme kettle", extra_brands=["Acme"])
     assert _ents("华为手机", brands=[]) == []
     price = EntityExtractor().extract("总共￥1,299.50")[0]
     assert price["type"] == "price" and price["value"] == 1299.5
+
+
+@pytest.mark.xfail(strict=True, reason="models without a catalog entry after a sub-brand")
+def test_model_after_a_sub_brand():
+    assert ("model", "K70") in _ents("小米 Redmi K70 5000mAh 65W 快充")
 
 
 def test_aspects_with_clause_sentiment():

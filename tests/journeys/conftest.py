@@ -275,7 +275,7 @@ def ref():
 
 def ref_path_steps(df, level="type"):
     """Reference collapsed steps: dict session_id -> (customer_id, [steps])."""
-    from shoplens.journeys.stages import DEFAULT_STAGE_MAP
+    from shoplens.journeys.journey_stages import DEFAULT_STAGE_MAP
 
     d = ref_assign_sessions(df)
     out = {}

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from shoplens.errors import InputError
-from shoplens.journeys import lifecycle, retention
+from shoplens.journeys import activity_composition, retention
 
 HS = dict(
     deadline=None,
@@ -55,15 +55,16 @@ def test_cohorts_match_reference(warehouse, event_logs, load, ref_paths):
         got = retention(ev, cohort=cohort, period=period, return_events=returns).execute()
         want = ref_paths.retention(df, cohort, period, returns)
         pd.testing.assert_frame_equal(_norm(got, "cohort"), _norm(want, "cohort"))
-        got = lifecycle(ev, period=period).execute()
+        got = activity_composition(ev, period=period).execute()
         want = ref_paths.lifecycle(df, period)
         pd.testing.assert_frame_equal(_norm(got, "period"), _norm(want, "period"))
 
     check()
 
 
-def test_hand_checked_lifecycle():
-    import ibis
+def test_hand_checked_activity_and_retention(warehouse, load):
+    """Weekly activity composition and retention by first purchase, DuckDB and Spark."""
+    from shoplens.data.schema import TABLES
 
     df = pd.DataFrame(
         {
@@ -75,9 +76,12 @@ def test_hand_checked_lifecycle():
             "type": ["view", "purchase", "view", "view", "view"],
         }
     )
-    got = lifecycle(ibis.memtable(df)).execute()
-    got["period"] = got["period"].astype(str)
-    rows = set(got.itertuples(index=False, name=None))
+    full = pd.DataFrame({c: df.get(c) for c in TABLES["events"].columns})
+    full["value"] = full["value"].astype("float64")
+    events = load(warehouse, full)
+    got = activity_composition(events).execute()
+    got["period"] = pd.to_datetime(got["period"]).dt.date.astype(str)
+    rows = {(p, s, int(n)) for p, s, n in got.itertuples(index=False, name=None)}
     assert rows == {
         ("2024-01-01", "new", 1),
         ("2024-01-08", "returning", 1),
@@ -85,8 +89,13 @@ def test_hand_checked_lifecycle():
         ("2024-01-15", "dormant", -2),
         ("2024-01-29", "resurrecting", 1),
     }
-    ret = retention(ibis.memtable(df), cohort="first_purchase", return_events="view").execute()
-    assert ret[["period_offset", "customers"]].values.tolist() == [[3, 1]]
+    ret = retention(events, cohort="first_purchase", return_events="view").execute()
+    assert ret[["period_offset", "customers"]].astype(int).values.tolist() == [[3, 1]]
+    weekly = retention(events).execute()  # first seen: u in week 1, v in week 2
+    got = {(str(pd.Timestamp(c).date()), int(k), int(n)) for c, k, n in
+           weekly[["cohort", "period_offset", "customers"]].itertuples(index=False)}  # fmt: skip
+    assert got == {("2024-01-01", 0, 1), ("2024-01-01", 1, 1), ("2024-01-01", 4, 1),
+                   ("2024-01-08", 0, 1)}  # fmt: skip
 
 
 def test_bad_arguments_raise_input_error():

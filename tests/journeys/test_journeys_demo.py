@@ -72,26 +72,50 @@ def test_session_funnel_matches_known_drop_off(shop):
         _check_rates(part, truth[truth["channel"] == channel], channel)
 
 
-def test_sessions_and_paths_recover_the_generator(shop):
+def test_sessions_and_paths_recover_the_generator(shop, ref_paths):
     con, truth, _ = shop
     events = con.table("events")
-    sessions = sessionize(events).execute()
-    assert len(sessions) == len(truth)
-    edges = path_edges(events, depth=3, exits=True, level="stage").execute()
-    first = edges[edges["source_depth"] == 1]
-    # every session goes somewhere or exits: depth-1 outflow = sessions with a first step
-    assert first["sessions"].sum() == len(truth)
+    sessions = sessionize(events).execute().sort_values(["customer_id", "start"])
+    want = truth.sort_values(["customer_id", "start"])
+    # every generated session is found, with its customer and first event time
+    assert sessions["customer_id"].tolist() == want["customer_id"].tolist()
+    got_start = pd.to_datetime(sessions["start"], utc=True).to_numpy()
+    np.testing.assert_array_equal(got_start, pd.to_datetime(want["start"], utc=True).to_numpy())
+    # a shop session converts exactly when the generator made it buy
+    shop_rows = (want["kind"] == "shop").to_numpy()
+    converted = sessions["converted"].to_numpy(dtype=bool)[shop_rows]
+    np.testing.assert_array_equal(converted, want["purchased"].to_numpy(dtype=bool)[shop_rows])
+    # stage paths of a slice of customers against the pandas reference
+    some = sorted(truth["customer_id"].unique())[:150]
+    sub = events.filter(events.customer_id.isin(some))
+    got = path_edges(sub, depth=3, exits=True, level="stage").execute()
+    ref = ref_paths.path_edges(sub.execute(), depth=3, exits=True, level="stage")
+    key = ["source", "source_depth", "target", "target_depth"]
+    got = got.sort_values(key).reset_index(drop=True)[[*key, "sessions"]]
+    want_edges = ref.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want_edges, check_dtype=False)
 
 
 def test_report_sections_on_the_demo(shop):
-    from shoplens.journeys.report import journey_sections
+    from shoplens.journeys.report import DEFAULT_FUNNEL, journeys_sections, run_journeys
 
     con, truth, _ = shop
-    sections = journey_sections(con)
+    run_journeys(con)
+    sections = journeys_sections(con)
     assert [s.anchor for s in sections] == ["journeys", "journeys-paths", "journeys-retention"]
-    html = "".join(s.html for s in sections)
-    assert "sankey" in html and "heatmap" in html and "funnel" in html
     assert con.table("journey_sessions").count().execute() == len(truth)
+    # the view draws what the job stored, and the job stored the library's answer
+    events = con.table("events")
+    stored = con.table("journey_funnel").execute()
+    direct = funnel_frame(events, list(DEFAULT_FUNNEL), window=timedelta(days=7))
+    assert stored["entered"].tolist() == direct["entered"].tolist()
+    funnel_html = sections[0].html
+    for n in stored["entered"]:
+        assert f'<td class="num">{int(n):,}</td>' in funnel_html
+    assert '"type":"funnel"' in funnel_html and '"type":"sankey"' in sections[1].html
+    edges = con.table("journey_path_edges").execute()
+    assert edges["sessions"][edges["source_depth"] == 1].sum() == len(truth)
+    assert '"type":"heatmap"' in sections[2].html
 
 
 def _insight_texts(root) -> pd.DataFrame:

@@ -72,15 +72,19 @@ def test_paths_match_reference(warehouse, event_logs, load, ref_paths):
 
 
 def _events(rows):
+    from shoplens.data.schema import TABLES
+
     df = pd.DataFrame(rows, columns=["event_id", "customer_id", "ts", "type", "value"])
     df["ts"] = pd.to_datetime(df["ts"], utc=True)
-    return df
+    out = pd.DataFrame({c: df.get(c) for c in TABLES["events"].columns})
+    out["value"] = out["value"].astype("float64")
+    return out
 
 
-def test_hand_checked_paths():
-    import ibis
-
-    ev = ibis.memtable(
+def test_hand_checked_paths(warehouse, load):
+    """Every path analytic on one hand-checked log, on DuckDB and on Spark."""
+    ev = load(
+        warehouse,
         _events(
             [
                 ("a", "u", "2024-01-01 10:00", "view", None),
@@ -91,7 +95,7 @@ def test_hand_checked_paths():
                 ("f", "v", "2024-01-01 10:00", "view", None),
                 ("g", "v", "2024-01-01 10:01", "add_to_cart", None),
             ]
-        )
+        ),
     )
     steps = path_steps(ev).order_by(["session_id", "depth"]).execute()
     assert steps["step"].tolist() == [
@@ -110,6 +114,12 @@ def test_hand_checked_paths():
     assert drops.loc["view", "units_lost"] == 1
     by_customer = drop_offs(ev, by="customer").execute()
     assert by_customer["exit_step"].tolist() == ["add_to_cart"]
+    # sessions u1: view > add_to_cart > purchase, u2: view, v: view > add_to_cart
+    nxt = next_steps(ev, "view").execute().set_index("next_step")["occurrences"]
+    assert nxt.to_dict() == {"add_to_cart": 2, "(exit)": 1}
+    edges = path_edges(ev, depth=2, exits=True).execute()
+    got = {(r.source, r.target): int(r.sessions) for r in edges.itertuples()}
+    assert got == {("view", "add_to_cart"): 2, ("view", "(exit)"): 1}
 
 
 def test_bad_arguments_raise_input_error():

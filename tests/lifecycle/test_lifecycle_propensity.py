@@ -166,8 +166,9 @@ def test_model_saves_as_text_and_json(fitted, tmp_path):
     np.testing.assert_allclose(again.predict_proba(Xt), model.predict_proba(Xt))
 
 
-def test_store_replaces_a_run_and_report_sections(shop):
-    from shoplens.lifecycle.report import lifecycle_sections
+def test_store_replaces_a_run_and_report_sections(shop, monkeypatch):
+    from shoplens.lifecycle import propensity
+    from shoplens.lifecycle.report import lifecycle_sections, run_lifecycle
     from shoplens.lifecycle.store import (
         TABLE,
         build_lifecycle_customers,
@@ -181,6 +182,15 @@ def test_store_replaces_a_run_and_report_sections(shop):
     assert write_lifecycle_customers(con, early) == len(early)
     write_lifecycle_customers(con, early)  # same run date: replaced, not doubled
     assert con.table(TABLE).count().execute() == len(early)
+    assert lifecycle_sections(con)[0].title == "Customer segments"
+    run_lifecycle(con)  # the job: the latest run and the tables the view draws
+    n_latest = len(read_lifecycle_customers(con))
+    assert con.table(TABLE).count().execute() == len(early) + n_latest
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("a view fitted a model")
+
+    monkeypatch.setattr(propensity.PurchasePropensity, "fit", no_fit)
     sections = lifecycle_sections(con)
     assert [s.anchor for s in sections] == [
         "lifecycle-segments",

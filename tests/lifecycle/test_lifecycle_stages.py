@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from shoplens.data.schema import TABLES
 from shoplens.errors import InputError
-from shoplens.lifecycle.stages import STAGES, StageConfig, customer_stages, stage_transitions
+from shoplens.lifecycle.stages import (
+    LIFECYCLE_STAGES,
+    StageConfig,
+    customer_stages,
+    stage_transitions,
+)
 
 BASE = pd.Timestamp("2024-01-01", tz="UTC")
 CFG = StageConfig(new_days=30, active_days=60, churn_days=120, loyal_orders=3)
@@ -97,7 +102,7 @@ def test_stages_match_pandas_reference(warehouse):
         got = got.execute().set_index("customer_id")["stage"].sort_index()
         want = reference(orders, customers, as_of, CFG)
         pd.testing.assert_series_equal(got, want, check_names=False, check_index_type=False)
-        assert set(got) <= set(STAGES)
+        assert set(got) <= set(LIFECYCLE_STAGES)
 
 
 def test_transition_matrix_matches_crosstab(warehouse):

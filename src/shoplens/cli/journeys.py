@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
+from shoplens.cli import (
+    Engine,
+    Format,
+    Out,
+    WarehousePath,
+    _connect,
+    console,
+    err_console,
+    part_app,
+    show_frame,
+)
 from shoplens.errors import InputError
 
 app = part_app("Journeys: sessions, funnels, paths, retention and customer timelines.")
 
-Out = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Also write the rows to .csv or .parquet.")
-]
 Limit = Annotated[int, typer.Option("--limit", "-n", help="Rows to print.")]
 Gap = Annotated[str, typer.Option("--gap", help="Session inactivity gap: 30m, 1h, ...")]
 Level = Annotated[str, typer.Option("--level", help="Steps are event 'type's or 'stage's.")]
@@ -43,39 +47,13 @@ def _names(text: str | None) -> list[str]:
     return [s.strip() for s in (text or "").split(",") if s.strip()]
 
 
-def _show(frame: pd.DataFrame, title: str, out: Path | None, limit: int = 20) -> None:
-    if out is not None and out.suffix not in (".csv", ".parquet"):
-        raise InputError(f"--out must end in .csv or .parquet, got {out.name}")
-    table = Table(title=f"{title} ({len(frame):,} rows)")
-    for col in frame.columns:
-        kind = frame[col].dtype.kind
-        table.add_column(str(col), justify="right" if kind in "iuf" else "left")
-    for row in frame.head(limit).itertuples(index=False):
-        table.add_row(
-            *(
-                ""
-                if v is None or (not isinstance(v, str) and pd.isna(v))
-                else f"{v:,.3f}"
-                if isinstance(v, float)
-                else str(v)
-                for v in row
-            )
-        )
-    console.print(table)
-    if out is not None:
-        if out.suffix == ".csv":
-            frame.to_csv(out, index=False)
-        else:
-            frame.to_parquet(out, index=False)
-        console.print(f"written to [bold]{out}[/]")
-
-
 @app.command()
 def sessions(
     gap: Gap = "30m",
     split_on_day: Annotated[bool, typer.Option(help="New session when the day changes.")] = False,
     save: Annotated[bool, typer.Option(help="Store the sessions in journey_sessions.")] = False,
     out: Out = None,
+    fmt: Format = "table",
     limit: Limit = 20,
     engine: Engine = None,
     warehouse: WarehousePath = None,
@@ -87,10 +65,11 @@ def sessions(
     options = {"gap": duration(gap, "--gap"), "split_on_day": split_on_day}
     if save:
         expr = save_sessions(con, con.table("events"), **options)
-        console.print("stored in [bold]journey_sessions[/]")
+        (console if fmt == "table" else err_console).print("stored in [bold]journey_sessions[/]")
     else:
         expr = sessionize(con.table("events"), **options)
-    _show(expr.order_by(["customer_id", "session_number"]).execute(), "Sessions", out, limit)
+    frame = expr.order_by(["customer_id", "session_number"]).execute()
+    show_frame(frame, "Sessions", fmt=fmt, out=out, limit=limit)
 
 
 @app.command()
@@ -114,6 +93,7 @@ def funnel(
     ] = False,
     gap: Gap = "30m",
     out: Out = None,
+    fmt: Format = "table",
     engine: Engine = None,
     warehouse: WarehousePath = None,
 ) -> None:
@@ -126,8 +106,9 @@ def funnel(
         tables = set(con.list_tables())
         if "insight_texts" not in tables:
             raise InputError(
-                "--customer-insight needs the insight_texts table; score the reviews and "
-                "messages first: `shoplens text enrich` (the main job `shoplens run` does it too)"
+                "--customer-insight needs the insight_texts table; score the reviews and"
+                " messages first: `shoplens insight text enrich` (the main job `shoplens run`"
+                " does it too)"
             )
         messages = con.table("messages") if "messages" in tables else None
         events = with_customer_insight(events, con.table("insight_texts"), messages)
@@ -140,7 +121,7 @@ def funnel(
         breakdown=_names(breakdown),
         gap=duration(gap, "--gap"),
     )
-    _show(frame, f"Funnel by {by}", out, limit=200)
+    show_frame(frame, f"Funnel by {by}", fmt=fmt, out=out, limit=None)
 
 
 @app.command()
@@ -154,6 +135,7 @@ def paths(
     level: Level = "type",
     gap: Gap = "30m",
     out: Out = None,
+    fmt: Format = "table",
     limit: Limit = 50,
     engine: Engine = None,
     warehouse: WarehousePath = None,
@@ -175,7 +157,7 @@ def paths(
         expr = drop_offs(events, level=level, gap=g)
     else:
         raise InputError(f"--show must be top, next, previous, edges or drop-offs, not {show!r}")
-    _show(expr.execute(), f"Paths: {show}", out, limit)
+    show_frame(expr.execute(), f"Paths: {show}", fmt=fmt, out=out, limit=limit)
 
 
 @app.command()
@@ -185,27 +167,34 @@ def retention(
     return_events: Annotated[
         str | None, typer.Option(help="Comma-separated event types that count (default: any).")
     ] = None,
-    lifecycle: Annotated[
-        bool, typer.Option("--lifecycle", help="Show new/returning/resurrecting/dormant.")
+    activity: Annotated[
+        bool,
+        typer.Option(
+            "--activity/--no-activity",
+            "--lifecycle",
+            help="Show the activity composition: new/returning/resurrecting/dormant"
+            " (--lifecycle is a deprecated spelling).",
+        ),
     ] = False,
     out: Out = None,
+    fmt: Format = "table",
     limit: Limit = 30,
     engine: Engine = None,
     warehouse: WarehousePath = None,
 ) -> None:
-    """Retention by cohort (rates per period offset), or the lifecycle composition."""
+    """Retention by cohort (rates per period offset), or the activity composition."""
     from shoplens.journeys import cohorts
 
     events = _connect(engine, warehouse).table("events")
     returns = _names(return_events) or None
-    if lifecycle:
-        frame = cohorts.lifecycle(events, period=period, active_events=returns).execute()
+    if activity:
+        frame = cohorts.activity_composition(events, period=period, active_events=returns).execute()
         wide = frame.pivot_table(
             index="period", columns="status", values="customers", aggfunc="sum"
         )
         wide = wide.fillna(0).astype("int64").reset_index()
         wide["period"] = wide["period"].astype(str)
-        _show(wide, f"Lifecycle per {period}", None, limit)
+        show_frame(wide, f"Activity per {period}", fmt=fmt, limit=limit)
     else:
         frame = cohorts.retention(
             events, cohort=cohort, period=period, return_events=returns
@@ -215,9 +204,9 @@ def retention(
             index=["cohort", "cohort_size"], columns="period_offset", values="rate"
         ).reset_index()
         wide.columns = [str(c) for c in wide.columns]
-        _show(wide, f"Retention rate by {period} ({cohort})", None, limit)
+        show_frame(wide, f"Retention rate by {period} ({cohort})", fmt=fmt, limit=limit)
     if out is not None:
-        _show(frame, "rows", out, 0)
+        show_frame(frame, "rows", fmt=fmt, out=out, show=False)
 
 
 @app.command()
@@ -225,6 +214,7 @@ def timeline(
     customer_id: Annotated[str, typer.Argument(help="The customer's id.", show_default=False)],
     gap: Gap = "30m",
     out: Out = None,
+    fmt: Format = "table",
     limit: Limit = 100,
     engine: Engine = None,
     warehouse: WarehousePath = None,
@@ -238,4 +228,4 @@ def timeline(
     frame["detail"] = frame["detail"].map(
         lambda s: s if s is None or len(s) <= 60 else s[:57] + "..."
     )
-    _show(frame, f"Timeline of {customer_id}", out, limit)
+    show_frame(frame, f"Timeline of {customer_id}", fmt=fmt, out=out, limit=limit)

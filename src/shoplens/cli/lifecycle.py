@@ -1,53 +1,52 @@
-"""``shoplens lifecycle rfm|segments|stages|clv|churn``: thin wrappers over the library."""
+"""``shoplens lifecycle rfm|segments|stages|clv|churn``: thin wrappers over the library.
+
+The rules (the as-of date, its default "the day after the last order", the observation
+end, the statuses that are not purchases) live in :mod:`shoplens.lifecycle.cutoff`; the
+commands only parse, call the library and print, so they show the numbers that
+``lifecycle_customers`` stores.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
+from shoplens.cli import (
+    Engine,
+    Format,
+    Out,
+    WarehousePath,
+    _connect,
+    console,
+    err_console,
+    part_app,
+    show_frame,
+)
 from shoplens.errors import InputError
 
 app = part_app("Lifecycle: RFM, segments, stages, CLV and churn propensity.")
 
 AsOf = Annotated[
     str | None,
-    typer.Option("--as-of", help="Date to score at (default: day after the last order)."),
-]
-Out = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Also write the rows to .csv or .parquet.")
+    typer.Option(
+        "--as-of",
+        help="Score as the warehouse stood at the start of this date (orders before it"
+        " count; default: the day after the last order).",
+    ),
 ]
 Save = Annotated[
     bool, typer.Option("--save/--no-save", help="Store the run in lifecycle_customers.")
 ]
-
-
-def _show(frame: pd.DataFrame, title: str, out: Path | None, limit: int = 20) -> None:
-    table = Table(title=f"{title} ({len(frame):,} rows)")
-    for col in frame.columns:
-        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
-    for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*(f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row))
-    console.print(table)
-    if out is not None:
-        if out.suffix == ".csv":
-            frame.to_csv(out, index=False)
-        elif out.suffix == ".parquet":
-            frame.to_parquet(out, index=False)
-        else:
-            raise InputError(f"--out must end in .csv or .parquet, got {out.name}")
-        console.print(f"written to [bold]{out}[/]")
+Limit = Annotated[int, typer.Option("--limit", "-n", help="Rows to print as a table.")]
 
 
 def _scores(engine, warehouse, as_of, save):  # type: ignore[no-untyped-def]
     from shoplens.lifecycle.store import build_lifecycle_customers, write_lifecycle_customers
 
     con = _connect(engine, warehouse)
-    with console.status("scoring customers"):
+    with err_console.status("scoring customers"):
         frame = build_lifecycle_customers(con, as_of)
     if frame.empty:
         raise InputError("no orders in the warehouse: ingest orders first")
@@ -58,18 +57,22 @@ def _scores(engine, warehouse, as_of, save):  # type: ignore[no-untyped-def]
 
 @app.command()
 def rfm(
-    as_of: AsOf = None, out: Out = None, engine: Engine = None, warehouse: WarehousePath = None
+    as_of: AsOf = None,
+    out: Out = None,
+    fmt: Format = "table",
+    limit: Limit = 20,
+    engine: Engine = None,
+    warehouse: WarehousePath = None,
 ) -> None:
     """RFM scores and classic RFM segments per customer."""
-    from shoplens.lifecycle import rfm_scores
-    from shoplens.lifecycle.features import purchases, to_timestamp
+    from shoplens.lifecycle.rfm import customer_rfm
 
     con = _connect(engine, warehouse)
-    end = None if as_of is None else to_timestamp(as_of)
-    frame = rfm_scores(purchases(con.table("orders"), end), end).execute()
+    frame = customer_rfm(con.table("orders"), as_of).execute()
     if frame.empty:
         raise InputError("no orders in the warehouse: ingest orders first")
-    _show(frame.sort_values("monetary", ascending=False), "RFM", out)
+    frame = frame.sort_values(["monetary", "customer_id"], ascending=[False, True])
+    show_frame(frame, "RFM", fmt=fmt, out=out, limit=limit)
 
 
 @app.command()
@@ -77,6 +80,7 @@ def segments(
     as_of: AsOf = None,
     save: Save = True,
     out: Out = None,
+    fmt: Format = "table",
     engine: Engine = None,
     warehouse: WarehousePath = None,
 ) -> None:
@@ -85,9 +89,11 @@ def segments(
     summary = frame.groupby("segment_name", dropna=True).agg(
         customers=("customer_id", "size"), spend=("monetary", "sum"), clv=("clv", "sum")
     )
-    _show(summary.reset_index().sort_values("customers", ascending=False), "Segments", None)
+    summary = summary.reset_index().sort_values("customers", ascending=False)
+    show_frame(summary, "Segments", fmt=fmt, limit=None)
     if out is not None:
-        _show(frame[["customer_id", "run_date", "segment_id", "segment_name"]], "Customers", out, 0)
+        cols = ["customer_id", "run_date", "segment_id", "segment_name"]
+        show_frame(frame[cols], "Customers", fmt=fmt, out=out, show=False)
 
 
 @app.command()
@@ -95,30 +101,29 @@ def stages(
     as_of: AsOf = None,
     since: Annotated[str | None, typer.Option(help="Also show transitions from this date.")] = None,
     out: Out = None,
+    fmt: Format = "table",
     engine: Engine = None,
     warehouse: WarehousePath = None,
 ) -> None:
     """Lifecycle stage per customer, and the transition matrix since a date."""
-    from shoplens.lifecycle.features import purchases, to_timestamp
+    from shoplens.lifecycle.cutoff import resolve_as_of
     from shoplens.lifecycle.stages import customer_stages, stage_transitions
 
     con = _connect(engine, warehouse)
-    last = purchases(con.table("orders")).ts.max().execute()
-    if as_of is None and (last is None or pd.isna(last)):
-        raise InputError("no orders in the warehouse: ingest orders first")
-    end = to_timestamp(as_of) if as_of else to_timestamp(last).normalize() + pd.Timedelta(days=1)
+    end = resolve_as_of(con.table("orders"), as_of)
     cust = con.table("customers")
     frame = customer_stages(con.table("orders"), end, customers=cust).execute()
     counts = frame["stage"].value_counts().rename_axis("stage").reset_index(name="customers")
-    _show(counts, f"Stages as of {end:%Y-%m-%d}", None)
+    show_frame(counts, f"Stages as of {end:%Y-%m-%d}", fmt=fmt, limit=None)
     if since:
         m = stage_transitions(con.table("orders"), since, end, customers=cust).execute()
         pivot = m.pivot_table(
             index="stage_from", columns="stage_to", values="customers", fill_value=0
         )
-        _show(pivot.reset_index(), "Transitions", None)
+        pivot.columns = [str(c) for c in pivot.columns]
+        show_frame(pivot.reset_index(), "Transitions", fmt=fmt, limit=None)
     if out is not None:
-        _show(frame, "Customers", out, 0)
+        show_frame(frame, "Customers", fmt=fmt, out=out, show=False)
 
 
 @app.command()
@@ -126,13 +131,16 @@ def clv(
     as_of: AsOf = None,
     save: Save = True,
     out: Out = None,
+    fmt: Format = "table",
+    limit: Limit = 20,
     engine: Engine = None,
     warehouse: WarehousePath = None,
 ) -> None:
     """BG/NBD P(alive), expected purchases and 12-month CLV (Gamma-Gamma)."""
     frame = _scores(engine, warehouse, as_of, save)
     cols = ["customer_id", "frequency", "recency_days", "p_alive", "expected_purchases", "clv"]
-    _show(frame.dropna(subset=["clv"]).sort_values("clv", ascending=False)[cols], "CLV", out)
+    frame = frame.dropna(subset=["clv"]).sort_values("clv", ascending=False)[cols]
+    show_frame(frame, "CLV", fmt=fmt, out=out, limit=limit)
 
 
 @app.command()
@@ -149,32 +157,39 @@ def churn(
             "a count (500) or 'all'; the others get no reasons."
         ),
     ] = "10%",
+    evaluate: Annotated[
+        bool | None,
+        typer.Option(
+            "--evaluate/--no-evaluate",
+            help="Also evaluate on a later cutoff (trains twice more; default: only with"
+            " --format table).",
+        ),
+    ] = None,
     out: Out = None,
+    fmt: Format = "table",
+    limit: Limit = 20,
     engine: Engine = None,
     warehouse: WarehousePath = None,
 ) -> None:
     """Churn propensity (LightGBM): evaluation on a later cutoff, and scores per customer."""
-    from shoplens.lifecycle.features import feature_matrix, purchases, to_timestamp
-    from shoplens.lifecycle.propensity import PurchasePropensity, time_split
-    from shoplens.lifecycle.report import churn_evaluation
+    import pandas as pd
+
+    from shoplens.lifecycle.churn import churn_evaluation, churn_risk
+    from shoplens.lifecycle.cutoff import resolve_as_of
 
     con = _connect(engine, warehouse)
-    last = purchases(con.table("orders")).ts.max().execute()
-    if last is None or pd.isna(last):
-        raise InputError("no orders in the warehouse: ingest orders first")
-    end = to_timestamp(as_of) if as_of else to_timestamp(last).normalize() + pd.Timedelta(days=1)
-    with console.status("training and evaluating"):
-        ev = churn_evaluation(con, end, window)
-        X, y = time_split(con, end - pd.Timedelta(days=window), window)
-        model = PurchasePropensity().fit(X, y)
-        now = feature_matrix(con, end, customers="buyers")
-    rows = [{"score": "LightGBM", **ev["model"]}]
-    if "p_alive" in ev:
-        rows.append({"score": "1 - P(alive) BG/NBD", **ev["p_alive"]})
-    _show(pd.DataFrame(rows), "Churn on a later cutoff", None)
+    end = resolve_as_of(con.table("orders"), as_of)
+    if evaluate or (evaluate is None and fmt == "table"):
+        with err_console.status("evaluating on a later cutoff"):
+            ev = churn_evaluation(con, end, window)
+        rows = [{"score": "LightGBM", **ev["model"]}]
+        if "p_alive" in ev:
+            rows.append({"score": "1 - P(alive) BG/NBD", **ev["p_alive"]})
+        show_frame(pd.DataFrame(rows), "Churn on a later cutoff", fmt=fmt, limit=None)
+    with err_console.status("training, scoring and explaining"):
+        model, frame = churn_risk(con, end, window, explain_top=explain_top)
     if model_dir is not None:
-        console.print(f"model saved to [bold]{model.save(model_dir)}[/]")
-    with console.status("scoring and explaining"):
-        frame = model.churn_scores(now, explain_top=explain_top)
-    frame = frame.rename_axis("customer_id").reset_index()
-    _show(frame.sort_values("churn_probability", ascending=False), "Churn risk", out)
+        say = console if fmt == "table" else err_console
+        say.print(f"model saved to [bold]{model.save(model_dir)}[/]")
+    frame = frame.sort_values(["churn_probability", "customer_id"], ascending=[False, True])
+    show_frame(frame, "Churn risk", fmt=fmt, out=out, limit=limit)

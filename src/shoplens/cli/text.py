@@ -1,4 +1,6 @@
-"""``shoplens text ...`` (also ``shoplens insight text ...``): train, evaluate, export, score.
+"""``shoplens insight text ...``: train, evaluate, export, score.
+
+(``shoplens text ...`` is a hidden, deprecated alias of the same commands.)
 
 Parse, call the library, print: the text classifiers (``train``, ``evaluate``, ``export``,
 ``export-e5``) and the :class:`~shoplens.insight.text.TextAnalyzer` (``analyze`` a few
@@ -16,7 +18,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
+from shoplens.cli import (
+    Engine,
+    Format,
+    WarehousePath,
+    _connect,
+    console,
+    part_app,
+    print_wide,
+    show_frame,
+)
 
 app = part_app("Text: fine-tune, evaluate and export classifiers; analyse and enrich texts.")
 
@@ -41,7 +52,17 @@ def _analyzer(intent_model: Path | None):  # type: ignore[no-untyped-def]
     )
 
 
-def _print_report(report: dict, title: str) -> None:
+def _print_report(report: dict, title: str, fmt: str = "table") -> None:
+    if fmt != "table":
+        import pandas as pd
+
+        rows = [{"label": k, **v} for k, v in report["per_class"].items()]
+        rows.append(
+            {"label": "(all)", "accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}
+            | {"support": report["n"], "majority_rate": report["majority_rate"]}
+        )
+        show_frame(pd.DataFrame(rows), title, fmt=fmt)
+        return
     console.print(
         f"[bold]{title}[/]: accuracy {report['accuracy']:.4f} · macro-F1 "
         f"{report['macro_f1']:.4f} · n {report['n']:,} (majority rate "
@@ -141,12 +162,13 @@ def evaluate(
         Path | None, typer.Option("--out", "-o", help="Write report.json and the plot here.")
     ] = None,
     plot: Annotated[str, typer.Option(help="Confusion matrix: html, png or none.")] = "html",
+    fmt: Format = "table",
 ) -> None:
     """Score a saved text model on a labelled file."""
     from shoplens.insight.text.train import evaluate_text_model
 
     report = evaluate_text_model(model, data, out, plot=plot)
-    _print_report(report, f"{model.name} on {data.name}")
+    _print_report(report, f"{model.name} on {data.name}", fmt)
     if out is not None:
         console.print(f"[bold green]report:[/] {out.resolve()}")
 
@@ -186,12 +208,30 @@ def analyze(
     texts: Annotated[list[str], typer.Argument(help="Texts to analyse.", show_default=False)],
     intent_model: IntentModel = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object per text instead of a table.")
+        bool, typer.Option("--json", help="Same as --format json (one JSON object per text).")
     ] = False,
+    fmt: Format = "table",
 ) -> None:
     """Language, sentiment, aspects, entities and intent of each text."""
+    from shoplens.cli import FORMATS
+    from shoplens.errors import InputError
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be table, csv or json, not {fmt!r}")
     rows = _analyzer(intent_model).analyze(texts)
-    if as_json:
+    if fmt == "csv":
+        import pandas as pd
+
+        flat = [
+            {
+                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
+                for k, v in row.items()
+            }
+            for row in rows
+        ]
+        show_frame(pd.DataFrame(flat), "", fmt="csv")
+        return
+    if as_json or fmt == "json":
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
         return
@@ -208,7 +248,7 @@ def analyze(
             r["intent"],
             aspects,
         )
-    console.print(table)
+    print_wide(table)
 
 
 @app.command("enrich")

@@ -1,4 +1,8 @@
-"""Insight: what customers say (text) and where the market goes (forecasts, trends).
+"""Insight: what customers say - sentiment, aspects, entities and intents of reviews and chats.
+
+Available: :mod:`shoplens.insight.text` (the :class:`TextAnalyzer` and its classifiers)
+and the report's job and view in :mod:`shoplens.insight.report`. Coming: where the
+market goes (sales forecasts, trend and anomaly alerts).
 
 Examples
 --------

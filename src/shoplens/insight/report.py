@@ -1,9 +1,24 @@
-"""The insight part of the main job: score new texts, then plot what customers say."""
+"""The insight part of the main job: a job that scores new texts, a view that draws.
+
+:func:`run_insight` (the job) scores the reviews and chat messages not yet in
+``insight_texts`` with the default :class:`~shoplens.insight.text.TextAnalyzer` and
+appends them; :func:`insight_sections` (the view) reads ``insight_texts``, ``reviews``
+and ``messages`` and draws sentiment, aspects, the review trend, chat intents and the
+latest negative reviews. It never scores a text.
+
+Examples
+--------
+>>> import shoplens
+>>> con = shoplens.connect("duckdb", ":memory:")
+>>> [s.title for s in insight_sections(con)]
+['What customers say']
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -11,24 +26,40 @@ from ibis.backends import BaseBackend
 
 from shoplens.report.build import Section, figure_html, table_html
 
+__all__ = ["insight_sections", "run_insight"]
+
 SENTIMENT_COLORS = {"negative": "#dc2626", "neutral": "#9ca3af", "positive": "#16a34a"}
+TITLE = "What customers say"
 
 
-def insight_sections(con: BaseBackend) -> list[Section]:
-    """Enrich ``insight_texts`` with the default analyzer and report on it.
+def run_insight(con: BaseBackend, *, intent_model: Any = None) -> None:
+    """The job: score new reviews and messages into ``insight_texts`` (incremental).
 
-    Examples
-    --------
-    >>> import shoplens
-    >>> [s.title for s in insight_sections(shoplens.connect("duckdb", ":memory:"))]
-    ['What customers say']
+    ``intent_model`` is an optional trained intent classifier (see
+    :class:`~shoplens.insight.text.TextAnalyzer`).
     """
     from shoplens.insight.text import TextAnalyzer
 
-    TextAnalyzer().enrich(con, progress=False)
+    TextAnalyzer(intent_model=intent_model).enrich(con, progress=False)
+
+
+def insight_sections(con: BaseBackend) -> list[Section]:
+    """The view: report sections from ``insight_texts`` (no text is scored here)."""
+    tables = set(con.list_tables())
+    if "insight_texts" not in tables:
+        has_texts = any(
+            name in tables and con.table(name).count().execute() for name in ("reviews", "messages")
+        )
+        msg = (
+            "Texts not scored yet: run the main job (`shoplens run`) or "
+            "`shoplens insight text enrich`."
+            if has_texts
+            else "No reviews or chats yet."
+        )
+        return [Section(TITLE, f"<p class='muted'>{msg}</p>")]
     scored = con.table("insight_texts")
     if scored.count().execute() == 0:
-        return [Section("What customers say", "<p class='muted'>No reviews or chats yet.</p>")]
+        return [Section(TITLE, "<p class='muted'>No reviews or chats yet.</p>")]
     parts = [
         _sentiment_mix(scored),
         _aspects(scored),
@@ -36,7 +67,7 @@ def insight_sections(con: BaseBackend) -> list[Section]:
         _intents(con, scored),
         _worst_reviews(con, scored),
     ]
-    return [Section("What customers say", "".join(p for p in parts if p))]
+    return [Section(TITLE, "".join(p for p in parts if p))]
 
 
 def _sentiment_mix(scored: ibis.Table) -> str:
@@ -45,6 +76,7 @@ def _sentiment_mix(scored: ibis.Table) -> str:
     mix = (
         scored.group_by(["source", "lang", "sentiment"])
         .agg(texts=scored.count())
+        .order_by(["source", "lang", "sentiment"])
         .to_pandas()
         .assign(group=lambda f: f["source"] + " · " + f["lang"].fillna("?"))
     )
@@ -60,7 +92,8 @@ def _aspects(scored: ibis.Table) -> str:
     import plotly.graph_objects as go
 
     counts: Counter[tuple[str, str]] = Counter()
-    for raw in scored.filter(scored.source == "reviews").aspects.to_pandas().dropna():
+    reviews = scored.filter(scored.source == "reviews").order_by("text_id")
+    for raw in reviews.aspects.to_pandas().dropna():
         for hit in json.loads(raw):
             counts[(hit["aspect"], hit["sentiment"])] += 1
     if not counts:
@@ -123,7 +156,7 @@ def _intents(con: BaseBackend, scored: ibis.Table) -> str:
     intents = (
         joined.group_by("intent")
         .agg(conversations=joined.count())
-        .order_by("conversations")
+        .order_by(["conversations", "intent"])
         .to_pandas()
     )
     if intents.empty:

@@ -1,4 +1,4 @@
-"""Retention cohorts and lifecycle composition, as Ibis expressions.
+"""Retention cohorts and the activity composition of each period, as Ibis expressions.
 
 Periods are UTC calendar weeks (Monday to Sunday) or months. A customer is **active** in
 a period when they have an event of the chosen type(s) in it (any event by default).
@@ -7,11 +7,13 @@ a period when they have an event of the chosen type(s) in it (any event by defau
   (``cohort="first_seen"``) or first purchase (``"first_purchase"``). For each cohort and
   period offset ``k >= 0`` it counts the cohort's customers active ``k`` periods after
   the cohort period. Activity before the cohort period is ignored.
-* :func:`lifecycle`: the Amplitude/PostHog composition of every period: **new** (first
-  active period), **returning** (active this and the previous period), **resurrecting**
-  (active now, not in the previous period, but before) and **dormant** (active in the
-  previous period, not now; reported as a negative count). Dormant counts stop at the
-  last period that has any event.
+* :func:`activity_composition`: the Amplitude/PostHog "lifecycle" composition of every
+  period: **new** (first active period), **returning** (active this and the previous
+  period), **resurrecting** (active now, not in the previous period, but before) and
+  **dormant** (active in the previous period, not now; reported as a negative count).
+  Dormant counts stop at the last period that has any event. (Customer lifecycle
+  *stages* - new, loyal, at risk, churned ... from orders - are :mod:`shoplens.lifecycle`;
+  the old name ``lifecycle`` of this function is a deprecated alias.)
 
 Examples
 --------
@@ -27,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import ibis
@@ -176,13 +179,13 @@ def retention(
     return out.order_by(["cohort", "period_offset"])
 
 
-def lifecycle(
+def activity_composition(
     events: ir.Table,
     *,
     period: str = "week",
     active_events: str | Iterable[str] | None = None,
 ) -> ir.Table:
-    """Return the lifecycle composition: new, returning, resurrecting and dormant per period.
+    """Return the activity composition: new, returning, resurrecting and dormant per period.
 
     Columns: ``period`` (first day), ``status`` and ``customers`` (negative for
     ``dormant``). Only non-zero counts are returned. See the module docstring.
@@ -193,7 +196,7 @@ def lifecycle(
     >>> ev = ibis.memtable(pd.DataFrame({"event_id": list("abc"), "customer_id": list("uuv"),
     ...     "ts": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-08"], utc=True),
     ...     "type": ["view", "view", "view"]}))
-    >>> lifecycle(ev).execute().assign(period=lambda d: d.period.astype(str))
+    >>> activity_composition(ev).execute().assign(period=lambda d: d.period.astype(str))
            period        status  customers
     0  2024-01-01           new          1
     1  2024-01-08       dormant         -1
@@ -201,7 +204,7 @@ def lifecycle(
     3  2024-01-15       dormant         -1
     4  2024-01-15  resurrecting          1
     """
-    require_columns(events, ("customer_id", "ts", "type"), "lifecycle")
+    require_columns(events, ("customer_id", "ts", "type"), "activity_composition")
     if period not in PERIODS:
         raise InputError(f"period must be 'week' or 'month', not {period!r}")
     act = _active(events, _types(active_events, "active_events"), period)
@@ -224,3 +227,19 @@ def lifecycle(
     )
     out = both.select(period=period_start(both._q, period), status="status", customers="customers")
     return out.order_by(["period", "status"])
+
+
+def lifecycle(
+    events: ir.Table,
+    *,
+    period: str = "week",
+    active_events: str | Iterable[str] | None = None,
+) -> ir.Table:
+    """Deprecated alias of :func:`activity_composition` (clashed with :mod:`shoplens.lifecycle`)."""
+    warnings.warn(
+        "shoplens.journeys.lifecycle() is renamed activity_composition(); the old name "
+        "will be removed in a later release",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return activity_composition(events, period=period, active_events=active_events)

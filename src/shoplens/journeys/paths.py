@@ -4,7 +4,7 @@ Definitions (the same on every engine, checked against a pandas reference):
 
 * Events are split into sessions with :func:`~shoplens.journeys.sessions.assign_sessions`
   and ordered by ``(ts, event_id)``. A **step** is the event type (``level="type"``) or its
-  journey stage (``level="stage"``, see :mod:`shoplens.journeys.stages`). Consecutive
+  journey stage (``level="stage"``, see :mod:`shoplens.journeys.journey_stages`). Consecutive
   equal steps of a session are collapsed into one (``view, view, add_to_cart`` is the path
   ``view > add_to_cart``), and steps are numbered by ``depth`` 1, 2, ... per session.
 * A path starts at the session's first step, or at the first occurrence of ``start``; or
@@ -36,8 +36,8 @@ import ibis
 import ibis.expr.types as ir
 
 from shoplens.errors import InputError
+from shoplens.journeys.journey_stages import stage_of
 from shoplens.journeys.sessions import DEFAULT_GAP, assign_sessions, require_columns
-from shoplens.journeys.stages import stage_of
 
 LEVELS = ("type", "stage")
 SEP = " > "

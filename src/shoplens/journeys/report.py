@@ -1,16 +1,20 @@
-"""The journeys part of the main job: sessions, funnel, paths, retention, lifecycle.
+"""The journeys part of the main job: a job that computes and stores, a view that draws.
 
-:func:`journey_sections` stores the session table in ``journey_sessions`` (when
-``write``), then returns the report sections: the default four-step funnel (by customer,
-7-day window) and its breakdown by channel, a Sankey of session paths by journey stage
-with the costliest drop-off points, the retention heatmap (weekly cohorts when the data
-spans at most 16 weeks, monthly otherwise) and the lifecycle composition bars. An empty
-warehouse gives one section that says there are no events.
+:func:`run_journeys` (the job) stores the session table in ``journey_sessions`` and what
+the report shows: the default four-step funnel (by customer, 7-day window) and its
+breakdown by channel (``journey_funnel``, ``journey_funnel_channels``), session paths by
+journey stage and the costliest drop-off points (``journey_path_edges``,
+``journey_drop_offs``), retention (weekly cohorts when the data spans at most 16 weeks,
+monthly otherwise) and the activity composition (``journey_retention``,
+``journey_activity``). :func:`journeys_sections` (the view) reads only those tables and
+draws; an empty warehouse gives one section that says there are no events.
 
 Examples
 --------
 >>> import shoplens
->>> [s.title for s in journey_sections(shoplens.connect("duckdb", ":memory:"))]
+>>> con = shoplens.connect("duckdb", ":memory:")
+>>> run_journeys(con)
+>>> [s.title for s in journeys_sections(con)]
 ['Journeys']
 """
 
@@ -20,20 +24,30 @@ import html
 from datetime import timedelta
 from typing import Any
 
+import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from shoplens.journeys.cohorts import lifecycle, retention
+from shoplens.journeys.cohorts import activity_composition, retention
 from shoplens.journeys.funnels import funnel_frame
 from shoplens.journeys.paths import drop_offs, path_edges
+from shoplens.journeys.session_table import SESSION_TABLE as SESSIONS_TABLE
 from shoplens.journeys.session_table import save_sessions
-from shoplens.journeys.sessions import sessionize
 from shoplens.report.build import Section, figure_html, table_html
 
-__all__ = ["DEFAULT_FUNNEL", "journey_sections", "sankey_figure"]
+__all__ = ["DEFAULT_FUNNEL", "TABLES", "journeys_sections", "run_journeys", "sankey_figure"]
 
 #: the funnel the report shows
 DEFAULT_FUNNEL = ("view", "add_to_cart", "checkout", "purchase")
+#: the tables the job writes besides ``journey_sessions``, read by the view
+TABLES = (
+    "journey_funnel",
+    "journey_funnel_channels",
+    "journey_path_edges",
+    "journey_drop_offs",
+    "journey_retention",
+    "journey_activity",
+)
 STATUS_COLORS = {
     "new": "#2ca02c",
     "returning": "#1f77b4",
@@ -46,49 +60,86 @@ def _empty(msg: str) -> list[Section]:
     return [Section("Journeys", f"<p>{html.escape(msg)}</p>", anchor="journeys")]
 
 
-def journey_sections(con: BaseBackend, *, write: bool = True) -> list[Section]:
-    """Compute the journey analytics on ``con`` and return the report sections.
+def _store(con: BaseBackend, name: str, frame: pd.DataFrame) -> None:
+    from shoplens.warehouse import store_table
 
-    Parameters
-    ----------
-    con
-        The warehouse.
-    write
-        Store the session table as ``journey_sessions`` (replaced on every run).
+    store_table(con, name, ibis.memtable(frame.reset_index(drop=True)))
+
+
+def run_journeys(con: BaseBackend) -> None:
+    """The job: sessionize the events and store the journey tables the report shows.
+
+    Does nothing when there are no events (the view then says so).
 
     Examples
     --------
     >>> import shoplens
-    >>> journey_sections(shoplens.connect("duckdb", ":memory:"))[0].anchor
-    'journeys'
+    >>> run_journeys(shoplens.connect("duckdb", ":memory:")) is None
+    True
     """
     if "events" not in con.list_tables():
-        return _empty("No events table: ingest events to see funnels, paths and retention.")
+        return
     events = con.table("events")
     span = events.aggregate(n=events.count(), lo=events.ts.min(), hi=events.ts.max()).execute()
     if not int(span["n"].iloc[0]):
-        return _empty("There are no events in the warehouse yet: ingest events first.")
-    sessions = save_sessions(con, events) if write else sessionize(events)
+        return
+    save_sessions(con, events)
     days = (pd.Timestamp(span["hi"].iloc[0]) - pd.Timestamp(span["lo"].iloc[0])).days
+    period = "week" if days <= 16 * 7 else "month"
+    steps = list(DEFAULT_FUNNEL)
+    window = timedelta(days=7)
+    _store(con, "journey_funnel", funnel_frame(events, steps, window=window))
+    by = funnel_frame(events, steps, window=window, breakdown="channel")
+    by["channel"] = by["channel"].fillna("(none)")
+    _store(con, "journey_funnel_channels", by)
+    _store(
+        con,
+        "journey_path_edges",
+        path_edges(events, depth=5, exits=True, level="stage").execute(),
+    )
+    _store(con, "journey_drop_offs", drop_offs(events, rank_by="revenue").limit(10).execute())
+    ret = retention(events, period=period).execute()
+    ret.insert(0, "period_unit", period)
+    _store(con, "journey_retention", ret)
+    life = activity_composition(events, period=period).execute()
+    life.insert(0, "period_unit", period)
+    _store(con, "journey_activity", life)
+
+
+def journeys_sections(con: BaseBackend) -> list[Section]:
+    """The view: report sections from the stored journey tables (nothing is recomputed).
+
+    Examples
+    --------
+    >>> import shoplens
+    >>> journeys_sections(shoplens.connect("duckdb", ":memory:"))[0].anchor
+    'journeys'
+    """
+    have = set(con.list_tables())
+    if not {SESSIONS_TABLE, *TABLES} <= have:
+        if "events" in have and con.table("events").count().execute():
+            return _empty(
+                "Journeys not computed yet: run the main job (`shoplens run`) to store "
+                "the sessions, funnel, paths and retention."
+            )
+        return _empty("There are no events in the warehouse yet: ingest events first.")
+    read = {name: con.table(name).execute() for name in TABLES}
     return [
-        _funnel_section(events, sessions),
-        _paths_section(events),
-        _retention_section(events, "week" if days <= 16 * 7 else "month"),
+        _funnel_section(read["journey_funnel"], read["journey_funnel_channels"], con),
+        _paths_section(read["journey_path_edges"], read["journey_drop_offs"]),
+        _retention_section(read["journey_retention"], read["journey_activity"]),
     ]
 
 
-def _funnel_section(events: Any, sessions: Any) -> Section:
+def _funnel_section(f: pd.DataFrame, by: pd.DataFrame, con: BaseBackend) -> Section:
     import plotly.express as px
     import plotly.graph_objects as go
 
-    steps = list(DEFAULT_FUNNEL)
-    f = funnel_frame(events, steps, window=timedelta(days=7))
+    sessions = con.table(SESSIONS_TABLE)
     fig = go.Figure(
         go.Funnel(y=f["name"], x=f["entered"], textinfo="value+percent initial"),
         layout={"title": "Customers reaching each step (7-day window)", "height": 380},
     )
-    by = funnel_frame(events, steps, window=timedelta(days=7), breakdown="channel")
-    by["channel"] = by["channel"].fillna("(none)")
     bars = px.bar(
         by,
         x="name",
@@ -154,10 +205,8 @@ def sankey_figure(edges: pd.DataFrame, title: str = "Session paths") -> Any:
     )
 
 
-def _paths_section(events: Any) -> Section:
-    edges = path_edges(events, depth=5, exits=True, level="stage").execute()
+def _paths_section(edges: pd.DataFrame, drops: pd.DataFrame) -> Section:
     fig = sankey_figure(edges, "Session paths by journey stage (first 5 steps)")
-    drops = drop_offs(events, rank_by="revenue").limit(10).execute()
     body = (
         figure_html(fig)
         + "<h3>Where sessions leave without buying</h3>"
@@ -167,11 +216,12 @@ def _paths_section(events: Any) -> Section:
     return Section("Journeys: paths and drop-offs", body, anchor="journeys-paths")
 
 
-def _retention_section(events: Any, period: str) -> Section:
+def _retention_section(ret: pd.DataFrame, life: pd.DataFrame) -> Section:
     import plotly.express as px
 
-    ret = retention(events, period=period).execute()
-    life = lifecycle(events, period=period).execute()
+    units = [*ret["period_unit"], *life["period_unit"]]
+    period = str(units[0]) if units else "week"
+    ret, life = ret.drop(columns="period_unit"), life.drop(columns="period_unit")
     parts = []
     if len(ret):
         ret["cohort"] = pd.to_datetime(ret["cohort"]).dt.strftime("%Y-%m-%d")

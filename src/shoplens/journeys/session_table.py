@@ -25,8 +25,8 @@ from typing import Any
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
+from shoplens.journeys.journey_stages import OTHER, validate_stage_map
 from shoplens.journeys.sessions import sessionize
-from shoplens.journeys.stages import OTHER, validate_stage_map
 from shoplens.warehouse import store_table
 
 SESSION_TABLE = "journey_sessions"
@@ -36,7 +36,7 @@ def session_categories(events: ir.Table, stages: Any = None) -> dict[str, list[s
     """The values the session table's low-cardinality text columns can take.
 
     Entry and exit types are event types of ``events``; their stages follow from the
-    stage map (``stages``, default :data:`~shoplens.journeys.stages.DEFAULT_STAGE_MAP`;
+    stage map (``stages``, default :data:`~shoplens.journeys.journey_stages.DEFAULT_STAGE_MAP`;
     unknown types are ``"other"``); channel and device are those of the events. One
     query over ``events``.
 

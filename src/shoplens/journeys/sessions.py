@@ -41,7 +41,7 @@ import ibis.expr.types as ir
 from shoplens.data.layout import part_of, stored_parts, union_parts
 from shoplens.errors import InputError
 from shoplens.journeys.clock import DAY_US, epoch_micros, floor_div, micros
-from shoplens.journeys.stages import stage_of
+from shoplens.journeys.journey_stages import stage_of
 
 DEFAULT_GAP = timedelta(minutes=30)
 #: session keys of stored part i start at i * _PART_STRIDE (a part holds fewer sessions)
@@ -239,7 +239,7 @@ def sessionize(
         Event types that make a session converted and carry revenue in ``value``.
     stages
         Event type -> stage mapping for the entry and exit stages (default
-        :data:`~shoplens.journeys.stages.DEFAULT_STAGE_MAP`).
+        :data:`~shoplens.journeys.journey_stages.DEFAULT_STAGE_MAP`).
 
     Examples
     --------

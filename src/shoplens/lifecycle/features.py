@@ -5,7 +5,8 @@ never see what happened after it (the churn model's time split relies on this).
 Expressions are Ibis; :func:`feature_matrix` executes them at the edge and returns one
 numeric row per customer (pandas), ready for scikit-learn or LightGBM.
 
-Cancelled orders are not purchases: :func:`purchases` drops them everywhere here.
+Cancelled orders are not purchases: :func:`~shoplens.lifecycle.cutoff.purchases`
+(the one rule, in :mod:`shoplens.lifecycle.cutoff`) drops them everywhere here.
 
 Examples
 --------
@@ -25,8 +26,10 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from shoplens.errors import InputError
+from shoplens.lifecycle.cutoff import NOT_PURCHASED, _lit, purchases, to_timestamp
 
 __all__ = [
+    "NOT_PURCHASED",
     "ORDER_FEATURES",
     "category_mix",
     "channel_mix",
@@ -38,8 +41,6 @@ __all__ = [
     "to_timestamp",
 ]
 
-#: statuses that do not count as a purchase
-NOT_PURCHASED = ("cancelled", "canceled")
 #: numeric per-customer order facts (see :func:`order_facts`)
 ORDER_FEATURES = (
     "n_orders",
@@ -54,37 +55,8 @@ ORDER_FEATURES = (
 DAY = 86400.0
 
 
-def to_timestamp(value: Any) -> pd.Timestamp:
-    """A UTC, timezone-naive :class:`pandas.Timestamp` or :class:`InputError`.
-
-    Examples
-    --------
-    >>> to_timestamp("2024-03-01T12:00:00+02:00")
-    Timestamp('2024-03-01 10:00:00')
-    """
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"cannot read {value!r} as a date: {exc}") from None
-    if ts is pd.NaT:
-        raise InputError("a date is required")
-    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
-
-
-def _lit(as_of: Any) -> Any:
-    return ibis.timestamp(to_timestamp(as_of).isoformat()).cast("timestamp('UTC')")
-
-
 def _days_between(later: Any, earlier: Any) -> Any:
     return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64") / DAY
-
-
-def purchases(orders: Any, as_of: Any | None = None) -> Any:
-    """Orders that count as purchases (not cancelled), placed before ``as_of``."""
-    t = orders.filter(orders.customer_id.notnull() & orders.ts.notnull())
-    status = t.status.cast("string") if "status" in t.columns else ibis.null("string")
-    t = t.filter(status.isnull() | ~status.lower().isin(list(NOT_PURCHASED)))
-    return t if as_of is None else t.filter(t.ts < _lit(as_of))
 
 
 def order_facts(orders: Any, as_of: Any) -> Any:

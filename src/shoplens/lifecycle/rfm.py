@@ -13,7 +13,10 @@ Papers on CDNOW measure in weeks at day precision: ``freq="D", freq_multiplier=7
 
 :func:`summary_from_transactions` and :func:`calibration_and_holdout` work on pandas;
 :func:`rfm_summary` and :func:`rfm_scores` return Ibis expressions for the warehouse's
-``orders`` table (``customer_id, ts, total``) and run on DuckDB or Spark.
+``orders`` table (``customer_id, ts, total``) and run on DuckDB or Spark; when the table
+has a ``status`` column, cancelled orders are left out (the rule of
+:mod:`shoplens.lifecycle.cutoff`). :func:`customer_rfm` is the RFM table as of a date
+that the CLI and ``lifecycle_customers`` both show.
 
 Examples
 --------
@@ -34,10 +37,12 @@ from typing import Any
 import pandas as pd
 
 from shoplens.errors import InputError
+from shoplens.lifecycle.cutoff import is_purchase, observation_end, purchases, resolve_as_of
 
 __all__ = [
     "SEGMENTS",
     "calibration_and_holdout",
+    "customer_rfm",
     "rfm_scores",
     "rfm_summary",
     "segment_of",
@@ -262,6 +267,7 @@ def rfm_summary(
     missing = [c for c in (customer_id, ts, amount) if c not in table.columns]
     if missing:
         raise InputError(f"table lacks column(s) {missing}; have {list(table.columns)}")
+    table = table.filter(is_purchase(table))
     end = _end_period(table, ts, observation_period_end, unit)
     t = table.mutate(_period=table[ts].truncate(unit))
     t = t.filter(t._period <= end)
@@ -295,7 +301,8 @@ def rfm_scores(
 ) -> Any:
     """Ibis expression of classic RFM quintile scores and segments per customer.
 
-    ``recency_days`` is whole days from the last order to the observation end,
+    ``recency_days`` is whole days from the last order to the observation end (the
+    last observed day, inclusive; default: the day of the last order),
     ``frequency`` the number of orders, ``monetary`` the total spend. Each is cut in
     five equal-count groups (SQL ``NTILE``, ties broken by customer id): ``R`` is 5 for
     the most recent, ``F`` and ``M`` 5 for the highest. ``segment`` follows the usual
@@ -316,6 +323,7 @@ def rfm_scores(
     missing = [c for c in (customer_id, ts, amount) if c not in table.columns]
     if missing:
         raise InputError(f"table lacks column(s) {missing}; have {list(table.columns)}")
+    table = table.filter(is_purchase(table))
     end = (
         table[ts].max().truncate("day")
         if observation_period_end is None
@@ -349,3 +357,25 @@ def rfm_scores(
         rfm=rfm,
         segment=segment,
     )
+
+
+def customer_rfm(orders: Any, as_of: Any = None) -> Any:
+    """Ibis expression: :func:`rfm_scores` of the purchases before ``as_of``.
+
+    ``as_of`` defaults to the day after the last purchase; the observation end is the
+    day before ``as_of`` (see :mod:`shoplens.lifecycle.cutoff`), so ``recency_days`` is
+    0 for a customer who bought on the last observed day. This is the table that
+    ``shoplens lifecycle rfm`` prints and ``lifecycle_customers`` stores.
+
+    Examples
+    --------
+    >>> import ibis, pandas as pd
+    >>> orders = ibis.memtable(pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "ts": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-05"], utc=True),
+    ...     "status": ["paid", "cancelled", "paid"], "total": [1.0, 2.0, 3.0]}))
+    >>> out = customer_rfm(orders, "2024-01-10").execute().sort_values("customer_id")
+    >>> out["recency_days"].tolist(), out["frequency"].tolist()
+    ([8, 4], [1, 1])
+    """
+    end = resolve_as_of(orders, as_of)
+    return rfm_scores(purchases(orders, end), observation_end(end))

@@ -28,18 +28,20 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import ibis
 
 from shoplens.errors import InputError
-from shoplens.lifecycle.features import _days_between, _lit, purchases
+from shoplens.lifecycle.cutoff import _lit, purchases
+from shoplens.lifecycle.features import _days_between
 
-__all__ = ["STAGES", "StageConfig", "customer_stages", "stage_transitions"]
+__all__ = ["LIFECYCLE_STAGES", "StageConfig", "customer_stages", "stage_transitions"]
 
 #: stage names in lifecycle order
-STAGES = ("potential", "new", "active", "loyal", "at_risk", "churned", "won_back")
+LIFECYCLE_STAGES = ("potential", "new", "active", "loyal", "at_risk", "churned", "won_back")
 
 
 @dataclass(frozen=True)
@@ -184,3 +186,15 @@ def stage_transitions(
     j = b.left_join(a, b.customer_id == a._acid)
     j = j.mutate(stage_from=j.stage_from.fill_null("(none)"))
     return j.group_by(["stage_from", "stage_to"]).aggregate(customers=j.count())
+
+
+def __getattr__(name: str) -> Any:
+    if name == "STAGES":
+        warnings.warn(
+            "shoplens.lifecycle.stages.STAGES is renamed LIFECYCLE_STAGES (journey stages "
+            "are shoplens.journeys.JOURNEY_STAGES)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return LIFECYCLE_STAGES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,8 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from shoplens.errors import InputError
-from shoplens.lifecycle.features import feature_matrix, purchases, to_timestamp
+from shoplens.lifecycle.cutoff import default_as_of, purchases, to_timestamp
+from shoplens.lifecycle.features import feature_matrix
 
 __all__ = [
     "TABLE",
@@ -118,28 +119,23 @@ def build_lifecycle_customers(
     ``run_date - window_days``) and scores features as of ``run_date``. Returns an empty
     frame with the table's columns when there are no purchases.
     """
-    from shoplens.lifecycle import rfm_scores
-    from shoplens.lifecycle.propensity import PurchasePropensity, time_split
+    from shoplens.lifecycle.churn import churn_risk
+    from shoplens.lifecycle.rfm import customer_rfm
     from shoplens.lifecycle.segments import CustomerSegmenter
     from shoplens.lifecycle.stages import customer_stages
 
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in SCHEMA.names})
     orders = con.table("orders")
-    last = purchases(orders).ts.max().execute()
-    if last is None or pd.isna(last):
+    end = default_as_of(orders) if run_date is None else to_timestamp(run_date)
+    if end is None:
         return empty
-    end = (
-        to_timestamp(last).normalize() + pd.Timedelta(days=1)
-        if run_date is None
-        else to_timestamp(run_date)
-    )
     customers = con.table("customers") if "customers" in con.list_tables() else None
     stages = customer_stages(orders, end, stage_config, customers).execute()
     out = stages.set_index("customer_id")[["stage"]]
     p = purchases(orders, end)
     if p.count().execute() == 0:
         return empty
-    rfm = rfm_scores(p, end - pd.Timedelta(days=1)).execute().set_index("customer_id")
+    rfm = customer_rfm(orders, end).execute().set_index("customer_id")
     rfm = rfm.rename(columns={"segment": "rfm_segment"})
     out = out.join(rfm[["recency_days", "frequency", "monetary", "R", "F", "M", "rfm_segment"]])
     X = feature_matrix(con, end)
@@ -148,12 +144,8 @@ def build_lifecycle_customers(
         out = out.join(seg.assign(X), how="outer")
     out = out.join(_btyd(con, end, window_days / 7.0))
     try:
-        Xtr, ytr = time_split(con, end - pd.Timedelta(days=window_days), window_days)
-        model = PurchasePropensity().fit(Xtr, ytr)
-        Xnow = feature_matrix(con, end, customers="buyers")
-        out = out.join(
-            pd.Series(model.churn_probability(Xnow), Xnow.index, name="churn_probability")
-        )
+        _, risk = churn_risk(con, end, window_days, explain_top=0)
+        out = out.join(risk.set_index("customer_id")["churn_probability"])
     except InputError:
         pass
     out = out.reset_index().rename(columns={"index": "customer_id"})
@@ -221,7 +213,8 @@ def read_lifecycle_customers(con: BaseBackend, run_date: Any = None) -> pd.DataF
         if latest is None or pd.isna(latest):
             return pd.DataFrame(columns=SCHEMA.names)
         run_date = latest
-    return t.filter(t.run_date == to_timestamp(run_date).date()).execute()
+    rows = t.filter(t.run_date == to_timestamp(run_date).date())
+    return rows.order_by("customer_id").execute()
 
 
 def movement(con: BaseBackend, date_from: Any, date_to: Any, column: str = "segment_name") -> Any:
