@@ -49,8 +49,14 @@ __all__ = ["Assistant"]
 
 #: a policy question whose best section scores below this (BM25) is not answered
 MIN_BM25 = 1.0
+#: ... unless e5 ranks it first with at least this cosine similarity
+MIN_COSINE = 0.86
 #: p(negative) from the text analyzer from which a message is handed to a human
-NEGATIVE_HANDOFF = 0.97
+NEGATIVE_HANDOFF = 0.95
+#: the text analyzer's intents of ordinary service questions
+SERVICE_INTENTS = frozenset(
+    {"return_refund", "logistics_inquiry", "price_inquiry", "purchase", "compare", "seek_reviews"}
+)
 #: failed answers in a row after which the conversation is handed to a human
 MAX_FAILURES = 2
 
@@ -221,7 +227,14 @@ class Assistant:
                 self.analyzer = None
                 return False
         r = self.analyzer.analyze([text])[0]
-        return r["sentiment"] == "negative" and float(r["p_neg"]) >= NEGATIVE_HANDOFF
+        # the review-trained sentiment model reads many plain service questions ("怎么申请
+        # 退货？") as negative: a question the analyzer files under a service intent is not
+        # escalated for its tone
+        return (
+            r["sentiment"] == "negative"
+            and float(r["p_neg"]) >= NEGATIVE_HANDOFF
+            and r.get("intent") not in SERVICE_INTENTS
+        )
 
     def _turn(self, conv: Conversation, text: str) -> Turn:
         t0 = time.perf_counter()
@@ -308,7 +321,10 @@ class Assistant:
             timings["retrieval"] = (time.perf_counter() - t) * 1000
             retrieved = [h.id for h in hits]
             if r.intent in ("policy", "product"):
-                if hits and hits[0].bm25 >= MIN_BM25:
+                if hits and (
+                    hits[0].bm25 >= MIN_BM25
+                    or (hits[0].dense_rank == 1 and hits[0].dense >= MIN_COSINE)
+                ):
                     failed = False
                     if r.intent == "product":
                         results.clear()
@@ -369,13 +385,13 @@ class Assistant:
             verdict = verdict if verdict is not None else det_verdict
             if not det_verdict.ok:
                 flags.append("deterministic_unsupported")
-        final = verify(answer, sources) if shown == "model" else None
+        final = verify(answer, sources)
         handoff = None
         if handoff_reason is not None:
             handoff = Handoff(handoff_reason, conv.summary(handoff_reason))
         conv.remember("bot", redact(answer), lang)
         timings["total"] = (time.perf_counter() - t0) * 1000
-        cites = (final or verify(answer, sources)).citations
+        cites = final.citations
         return Turn(
             answer=answer,
             lang=lang,
@@ -390,6 +406,7 @@ class Assistant:
             retrieved=retrieved,
             flags=flags,
             timings=timings,
+            grounded=final.ok,
         )
 
     # -- helpers ------------------------------------------------------------------------

@@ -337,7 +337,7 @@ class ShopTools:
             word = STATUS_WORDS["zh" if zh else "en"].get(status, status)
             why = {
                 "shipped": (
-                    "订单还在运输中，签收后才能申请退货，也可以在派送时拒收",
+                    "订单还在运输中，目前不能退货，签收后才能申请退货，也可以在派送时拒收",
                     "it is still on its way: you can apply once it is delivered, or refuse the parcel",
                 ),
                 "cancelled": (
