@@ -170,9 +170,14 @@ def run_eval(
     k: int = 1,
     seed: int = 11,
     embed: bool = True,
+    categories: set[str] | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> EvalReport:
-    """Run every case ``k`` times; see the module docstring for the metrics."""
+    """Run every case ``k`` times; see the module docstring for the metrics.
+
+    ``categories`` keeps only those cases (``policy``, ``order``, ``return``, ``clarify``,
+    ``product``, ``pii``, ``cross_customer``, ``injection``, ``out_of_scope``, ``handoff``).
+    """
     from shoplens.llm.none import NoLLMBackend
 
     shop = eval_warehouse(con, seed=seed)
@@ -189,7 +194,9 @@ def run_eval(
                   "expect": {"sources": [f"item:{first['item_id']}"],
                              "facts": [f"{first['price']:.2f}"],
                              "forbidden": ["1 CNY", "1.00 CNY", "worldwide", "Ignore previous"]}})  # fmt: skip
-    rows, details = [], []
+    if categories is not None:
+        cases = [c for c in cases if c["category"] in categories]
+    details: list[dict[str, Any]] = []
     total = len(cases) * k
     for run in range(k):
         for i, case in enumerate(cases):
