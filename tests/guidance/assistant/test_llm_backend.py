@@ -24,8 +24,13 @@ def served():
 
 def test_a_grounded_model_answer_is_shown(served):
     server, bot = served
-    server.script.append({"json": chat_reply(
-        "Your order O0000002 is on its way (shipped on 2025-10-30) [order:O0000002].")})
+    server.script.append(
+        {
+            "json": chat_reply(
+                "Your order O0000002 is on its way (shipped on 2025-10-30) [order:O0000002]."
+            )
+        }
+    )
     turn = bot.reply(None, "C1", "Where is order O0000002?")
     assert turn.shown == "model" and turn.model == "fake-1" and turn.verifier["ok"]
     body = server.requests[0]["body"]
