@@ -94,9 +94,11 @@ def test_rank_fusion_by_hand(kb):
     assert all(h.dense_rank is None for h in hits)
 
 
+@pytest.mark.slow
 def test_hybrid_recall_at_5_on_the_policy_cases(kb):
-    # every other policy case (49 questions, both languages, every section) keeps it quick
-    cases = [c for c in shipped_cases() if c["category"] == "policy"][::2]
+    # every third policy case (33 questions, both languages) keeps it quick; the e5 encoder
+    # embeds the 56 sections once per session (a few seconds on 2 free cores)
+    cases = [c for c in shipped_cases() if c["category"] == "policy"][::3]
     r = HybridRetriever(kb).fit()
     got = [c["expect"]["sources"][0] in [h.id for h in r.search(c["turns"][0], 5)] for c in cases]
     lexical = HybridRetriever(kb, embed=False).fit()
