@@ -74,7 +74,13 @@ def _reference(ev, orders, lines, w, half_life, end, exclude_returned=True):
             continue
         back = order.status == "returned"
         rows.append(
-            (order.customer_id, r.item_id, order.ts, wd["returned" if back else "purchase"] * r.quantity, back)
+            (
+                order.customer_id,
+                r.item_id,
+                order.ts,
+                wd["returned" if back else "purchase"] * r.quantity,
+                back,
+            )
         )
     f = pd.DataFrame(rows, columns=["customer_id", "item_id", "ts", "w", "back"])
     age = (end - f.ts).dt.total_seconds() / 86400

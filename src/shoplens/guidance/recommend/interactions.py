@@ -64,9 +64,7 @@ class FeedbackWeights:
             return mapping
         bad = set(mapping) - set(asdict(cls()))
         if bad:
-            raise InputError(
-                f"unknown feedback type(s) {sorted(bad)}; use {sorted(asdict(cls()))}"
-            )
+            raise InputError(f"unknown feedback type(s) {sorted(bad)}; use {sorted(asdict(cls()))}")
         return cls(**{k: float(v) for k, v in mapping.items()})
 
 
