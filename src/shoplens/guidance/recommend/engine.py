@@ -163,6 +163,7 @@ class Recommender:
         self.item_index_ = {u: i for i, u in enumerate(self.item_ids_.tolist())}
         self.X_ = self._matrix(users, it, inter["weight"].to_numpy(float), len(self.user_ids_))
         self._catalog(catalog)
+        self.age_ = self._ages(inter, users, it)
         self.purchased_ = self._pairs(purchased)
         self.shown_ = self._shown(shown)
         ctx = FitContext(category=self.item_category_, seed=self.seed)
@@ -199,6 +200,15 @@ class Recommender:
         X = sp.csr_matrix((weights, (r, c)), (n_users, len(self.item_ids_)), dtype=np.float64)
         X.sum_duplicates()
         return X
+
+    def _ages(self, inter: pd.DataFrame, users: np.ndarray, items: np.ndarray) -> sp.csr_matrix:
+        """Days from the latest interaction to each pair's last one (+1: stays non-zero)."""
+        if "last_ts" not in inter.columns:
+            return sp.csr_matrix(self.X_.shape)
+        ts = pd.to_datetime(inter["last_ts"], utc=True)
+        days = ((ts.max() - ts).dt.total_seconds() / 86400.0).to_numpy(float) + 1.0
+        A = self._matrix(users, items, days, len(self.user_ids_))
+        return A
 
     def _pairs(self, pairs: pd.DataFrame | None) -> sp.csr_matrix:
         n, m = len(self.user_ids_), len(self.item_ids_)
@@ -326,6 +336,10 @@ class Recommender:
         else:
             s = self.model_scores(X, users, [model])[model]
         s = s.astype(np.float64, copy=True)
+        cold = np.flatnonzero(np.diff(X.indptr) == 0)
+        pop = next((k for k, m in self.models_.items() if m.name == "popularity"), None)
+        if len(cold) and pop is not None:  # nothing known: popularity, as recommend does
+            s[cold] = self.models_[pop].score(X[cold], users[cold])
         if exclude_seen:
             s[X.nonzero()] = -np.inf
         n = min(n, s.shape[1])
@@ -408,6 +422,7 @@ class Recommender:
             self.X_ = sp.vstack([self.X_, sp.csr_matrix((pad, self.X_.shape[1]))]).tocsr()
             self.purchased_ = sp.vstack([self.purchased_, sp.csr_matrix((pad, self.X_.shape[1]))])
             self.shown_ = sp.vstack([self.shown_, sp.csr_matrix((pad, self.X_.shape[1]))]).tocsr()
+            self.age_ = sp.vstack([self.age_, sp.csr_matrix((pad, self.X_.shape[1]))]).tocsr()
             self.purchased_ = self.purchased_.tocsr()
             for m in self.models_.values():
                 if hasattr(m, "user_factors_"):
@@ -452,6 +467,7 @@ class Recommender:
         self.X_ = sp.hstack([self.X_, pad]).tocsr()
         self.purchased_ = sp.hstack([self.purchased_, pad]).tocsr()
         self.shown_ = sp.hstack([self.shown_, pad]).tocsr()
+        self.age_ = sp.hstack([self.age_, pad]).tocsr()
         for m in self.models_.values():
             _grow(m, k, item_vectors, self.item_category_)
         return self

@@ -18,7 +18,7 @@ from shoplens.errors import InputError
 
 __all__ = ["load_engine", "save_engine"]
 
-_SPARSE = ("X_", "purchased_", "shown_")
+_SPARSE = ("X_", "purchased_", "shown_", "age_")
 _DENSE = ("user_ids_", "item_ids_", "item_category_", "category_names_", "item_price_",
           "item_title_", "available_")  # fmt: skip
 
