@@ -45,9 +45,9 @@ class ALS(CandidateModel):
 
     def __init__(
         self,
-        factors: int = 64,
-        regularization: float = 0.05,
-        alpha: float = 2.0,
+        factors: int = 32,
+        regularization: float = 10.0,
+        alpha: float = 1.0,
         iterations: int = 15,
         seed: int = 0,
     ) -> None:
