@@ -34,6 +34,9 @@ __all__ = ["Rules", "SessionEvents", "rerank", "session_row"]
 SessionEvents = Sequence[Mapping[str, Any]] | pd.DataFrame
 
 
+_WEIGHTS = FeedbackWeights().as_dict()
+
+
 @dataclass(frozen=True)
 class Rules:
     """Business rules and re-ranking settings of one ``recommend`` call.
@@ -71,7 +74,7 @@ class Rules:
     mmr_lambda: float = 0.85
     session_weight: float = 3.0
     query_boost: float = 1.0
-    candidates: int = 100
+    candidates: int = 50
 
 
 def _events(session: SessionEvents | None) -> list[Mapping[str, Any]]:
@@ -92,7 +95,7 @@ def session_row(
     engine: Recommender, session: SessionEvents | None
 ) -> tuple[sp.csr_matrix, list[str], set[int], set[int]]:
     """The session as one interaction row, its queries, cart items and viewed items."""
-    w = FeedbackWeights().as_dict()
+    w = _WEIGHTS
     m = len(engine.item_ids_)
     row = np.zeros(m)
     queries, cart, viewed = [], set(), set()
@@ -174,7 +177,7 @@ def _reason(
             return f"popular in {engine.category_names_[c]}"
         return "popular right now"
     try:
-        sim = m.similar_items(history)[:, k]
+        sim = m.pair_similarity(history, k)
     except NotImplementedError:
         sim = np.ones(len(history))
     src = int(history[np.argmax(weights * sim)])

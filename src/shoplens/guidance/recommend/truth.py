@@ -23,9 +23,7 @@ import pandas as pd
 __all__ = ["truth_ndcg", "truth_ndcg_lists"]
 
 
-def truth_ndcg_lists(
-    lists: Mapping[str, Sequence[str]], truth: pd.DataFrame, k: int = 10
-) -> float:
+def truth_ndcg_lists(lists: Mapping[str, Sequence[str]], truth: pd.DataFrame, k: int = 10) -> float:
     """Mean NDCG@k of ``lists`` (customer -> item ids) against the truth's utilities."""
     gains = truth.assign(g=np.exp(truth["utility"].to_numpy(float)))
     by = {c: dict(zip(g["item_id"], g["g"], strict=True)) for c, g in gains.groupby("customer_id")}

@@ -104,8 +104,17 @@ class ALS(CandidateModel):
         """Replace the stored factors of known customers by their folded-in ones."""
         self.user_factors_[np.asarray(users)] = self.fold_in(X_users)
 
+    def _unit_items(self) -> np.ndarray:
+        f = self.item_factors_
+        return f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
+
     def similar_items(self, items: np.ndarray) -> np.ndarray:
-        f = self.item_factors_ / np.maximum(
-            np.linalg.norm(self.item_factors_, axis=1, keepdims=True), 1e-12
-        )
+        f = self._unit_items()
         return f[np.asarray(items)] @ f.T
+
+    def pair_similarity(self, sources: np.ndarray, item: int) -> np.ndarray:
+        f = self.item_factors_
+        src = f[np.asarray(sources)]
+        num = src @ f[item]
+        den = np.linalg.norm(src, axis=1) * max(float(np.linalg.norm(f[item])), 1e-12)
+        return num / np.maximum(den, 1e-12)

@@ -86,6 +86,10 @@ class CandidateModel:
         """Item x item similarity rows for ``items`` (dense), for "similar to" answers."""
         raise NotImplementedError(f"{self.name} has no item similarity")
 
+    def pair_similarity(self, sources: np.ndarray, item: int) -> np.ndarray:
+        """Similarity of each source item to ``item`` (for the "similar to" reason)."""
+        return self.similar_items(sources)[:, item]
+
     def state(self) -> dict[str, np.ndarray]:
         """Learned arrays by name (sparse matrices are split into their CSR parts)."""
         out: dict[str, np.ndarray] = {}
@@ -124,6 +128,10 @@ class ItemItemModel(CandidateModel):
     def score(self, X_users: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
         out = X_users @ self.similarity_
         return np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float64)
+
+    def pair_similarity(self, sources: np.ndarray, item: int) -> np.ndarray:
+        col = self.similarity_[np.asarray(sources), item]
+        return np.asarray(col.toarray() if sp.issparse(col) else col, dtype=np.float64).ravel()
 
     def similar_items(self, items: np.ndarray) -> np.ndarray:
         rows = self.similarity_[np.asarray(items)]

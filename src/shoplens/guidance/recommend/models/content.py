@@ -118,5 +118,8 @@ class Content(CandidateModel):
         """Append new items' embeddings: they score at once, before any interaction."""
         self.item_vectors_ = np.vstack([self.item_vectors_, _unit(vectors)])
 
+    def pair_similarity(self, sources: np.ndarray, item: int) -> np.ndarray:
+        return (self.item_vectors_[np.asarray(sources)] @ self.item_vectors_[item]).astype(float)
+
     def similar_items(self, items: np.ndarray) -> np.ndarray:
         return (self.item_vectors_[np.asarray(items)] @ self.item_vectors_.T).astype(np.float64)
