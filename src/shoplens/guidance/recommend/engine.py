@@ -195,8 +195,8 @@ class Recommender:
         return self
 
     def _matrix(self, users, items, weights, n_users) -> sp.csr_matrix:
-        r = np.array([self.user_index_[u] for u in users.tolist()], dtype=np.int64)
-        c = np.array([self.item_index_[i] for i in items.tolist()], dtype=np.int64)
+        r = _positions(self.user_ids_, users, self.user_index_)
+        c = _positions(self.item_ids_, items, self.item_index_)
         X = sp.csr_matrix((weights, (r, c)), (n_users, len(self.item_ids_)), dtype=np.float64)
         X.sum_duplicates()
         return X
@@ -286,10 +286,7 @@ class Recommender:
         """Interaction rows and matrix indices (``-1``: unknown) of these customers."""
         self._check()
         users = np.array([self.user_index_.get(str(c), -1) for c in customers], dtype=np.int64)
-        X = self.X_[users.clip(min=0)].tolil()
-        for k in np.flatnonzero(users < 0):
-            X.rows[k], X.data[k] = [], []
-        return sp.csr_matrix(X), users
+        return _take_rows(self.X_, users), users
 
     def model_scores(
         self, X_users: sp.csr_matrix, users: np.ndarray, names: Iterable[str] | None = None
@@ -486,6 +483,26 @@ class Recommender:
         from shoplens.guidance.recommend.store import load_engine
 
         return load_engine(cls, Path(folder))
+
+
+def _positions(sorted_ids: np.ndarray, values: np.ndarray, index: dict[str, int]) -> np.ndarray:
+    """Positions of ``values`` in the id array (binary search when it is sorted)."""
+    if len(sorted_ids) and bool(np.all(sorted_ids[1:] > sorted_ids[:-1])):
+        pos = np.searchsorted(sorted_ids, values)
+        pos = pos.clip(max=len(sorted_ids) - 1)
+        if bool(np.all(sorted_ids[pos] == values)):
+            return pos.astype(np.int64)
+    return np.array([index[v] for v in values.tolist()], dtype=np.int64)
+
+
+def _take_rows(X: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """Rows of ``X`` (``-1``: an empty row), without scipy's fancy-indexing overhead."""
+    starts, ends = X.indptr[rows.clip(min=0)], X.indptr[rows.clip(min=0) + 1]
+    lengths = np.where(rows >= 0, ends - starts, 0)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    take = np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths, strict=True)]
+                          or [np.zeros(0, np.int64)])  # fmt: skip
+    return sp.csr_matrix((X.data[take], X.indices[take], indptr), (len(rows), X.shape[1]))
 
 
 def _grow(m: CandidateModel, k: int, vectors: np.ndarray | None, category: np.ndarray) -> None:
