@@ -178,6 +178,8 @@ def main() -> None:
     # the final engine, truth and latency
     eng = fit_engine(con, ev.cutoffs["end"] + pd.Timedelta(seconds=1), weights=ev.weights,
                      item_vectors=vectors)  # fmt: skip
+    if ev.default == "reranker":  # serve what run_recommend serves
+        eng.reranker_ = ev.reranker
     truth = pd.read_parquet(data / "shop" / "truth" / "preferences.parquet")
     tu = sorted(set(truth["customer_id"]) & set(eng.user_ids_))[:3000]
     tnd = {m: truth_ndcg(eng, truth, model=m, customers=tu) for m in eng.models_}

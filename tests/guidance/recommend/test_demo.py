@@ -89,3 +89,22 @@ def test_cli(demo_shop, tmp_path):
     assert r.exit_code == 2 and "unknown item" in r.output
     r = runner.invoke(app, ["recommend", "for", "x", "--model-dir", str(tmp_path / "none")])
     assert r.exit_code == 2 and "recommend fit" in r.output
+
+
+def test_reranker_serves_and_round_trips(demo_shop, tmp_path):
+    from shoplens.guidance.recommend import Recommender, Rules
+
+    eng = Recommender.load(demo_shop["root"] / "model")
+    ranker = demo_shop["evaluation"].reranker
+    assert ranker is not None
+    user = eng.user_ids_[1]
+    plain = eng.recommend(user, 10)
+    eng.reranker_ = ranker
+    ranked = eng.recommend(user, 10)
+    assert list(ranked.item_id) != list(plain.item_id)  # the re-ranker re-orders
+    banned = frozenset(ranked.item_id[:3])
+    again = eng.recommend(user, 10, rules=Rules(exclude_items=banned))
+    assert not set(again.item_id) & banned
+    eng.save(tmp_path / "m")
+    back = Recommender.load(tmp_path / "m")
+    assert back.recommend(user, 10).equals(ranked)

@@ -146,24 +146,26 @@ class Recommender:
             raise InputError(
                 "no interactions to learn from: ingest events or orders (and check the window)"
             )
-        users = _ids(inter["customer_id"], "customer")
-        it = _ids(inter["item_id"], "item")
+        rows, self.user_ids_ = _factor(inter["customer_id"], "customer")
+        icodes, item_uniques = _factor(inter["item_id"], "item")
         catalog = None
         if items is not None and len(items):
             catalog = items.drop_duplicates("item_id").copy()
             catalog["item_id"] = _ids(catalog["item_id"], "item")
-        all_items = (
-            np.unique(np.concatenate([it, catalog["item_id"].to_numpy(str)]))
-            if (catalog is not None)
-            else np.unique(it)
-        )
-        self.user_ids_ = np.unique(users)
-        self.item_ids_ = all_items
+            self.item_ids_ = np.union1d(item_uniques, catalog["item_id"].to_numpy(str))
+        else:
+            self.item_ids_ = item_uniques
+        cols = np.searchsorted(self.item_ids_, item_uniques)[icodes]
         self.user_index_ = {u: i for i, u in enumerate(self.user_ids_.tolist())}
         self.item_index_ = {u: i for i, u in enumerate(self.item_ids_.tolist())}
-        self.X_ = self._matrix(users, it, inter["weight"].to_numpy(float), len(self.user_ids_))
+        shape = (len(self.user_ids_), len(self.item_ids_))
+        self.X_ = _csr(rows, cols, inter["weight"].to_numpy(float), shape)
         self._catalog(catalog)
-        self.age_ = self._ages(inter, users, it)
+        self.age_ = sp.csr_matrix(shape)
+        if "last_ts" in inter.columns:  # days to each pair's last touch (+1: stays non-zero)
+            ts = pd.to_datetime(inter["last_ts"], utc=True)
+            days = ((ts.max() - ts).dt.total_seconds() / 86400.0).to_numpy(float) + 1.0
+            self.age_ = _csr(rows, cols, days, shape)
         self.purchased_ = self._pairs(purchased)
         self.shown_ = self._shown(shown)
         ctx = FitContext(category=self.item_category_, seed=self.seed)
@@ -200,15 +202,6 @@ class Recommender:
         X = sp.csr_matrix((weights, (r, c)), (n_users, len(self.item_ids_)), dtype=np.float64)
         X.sum_duplicates()
         return X
-
-    def _ages(self, inter: pd.DataFrame, users: np.ndarray, items: np.ndarray) -> sp.csr_matrix:
-        """Days from the latest interaction to each pair's last one (+1: stays non-zero)."""
-        if "last_ts" not in inter.columns:
-            return sp.csr_matrix(self.X_.shape)
-        ts = pd.to_datetime(inter["last_ts"], utc=True)
-        days = ((ts.max() - ts).dt.total_seconds() / 86400.0).to_numpy(float) + 1.0
-        A = self._matrix(users, items, days, len(self.user_ids_))
-        return A
 
     def _pairs(self, pairs: pd.DataFrame | None) -> sp.csr_matrix:
         n, m = len(self.user_ids_), len(self.item_ids_)
@@ -483,6 +476,24 @@ class Recommender:
         from shoplens.guidance.recommend.store import load_engine
 
         return load_engine(cls, Path(folder))
+
+
+def _factor(values: pd.Series, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into the sorted distinct ids (hashing first: sorting every row's string is slow)."""
+    if values.isna().any():
+        raise InputError(f"{what} ids must not be missing")
+    codes, uniques = pd.factorize(values, sort=False)
+    uniq = np.asarray(uniques, dtype=object).astype(str)
+    order = np.argsort(uniq, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniq[order]
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, w: np.ndarray, shape: tuple[int, int]) -> Any:
+    X = sp.csr_matrix((w, (rows, cols)), shape, dtype=np.float64)
+    X.sum_duplicates()
+    return X
 
 
 def _positions(sorted_ids: np.ndarray, values: np.ndarray, index: dict[str, int]) -> np.ndarray:

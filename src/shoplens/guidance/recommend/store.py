@@ -50,6 +50,8 @@ def save_engine(engine: Any, folder: Path) -> Path:
         "models": models,
         "model_version": getattr(engine, "model_version_", None),
     }
+    ranker = getattr(engine, "reranker_", None)
+    manifest["reranker"] = ranker.to_json() if ranker is not None else None
     np.savez(folder / "arrays.npz", **arrays)
     path = folder / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -98,4 +100,9 @@ def load_engine(cls: type, folder: Path) -> Any:
         eng.models_[name] = model
     eng.weights_ = {k: float(v) for k, v in manifest["weights"].items()}
     eng.model_version_ = manifest.get("model_version")
+    eng.reranker_ = None
+    if manifest.get("reranker"):
+        from shoplens.guidance.recommend.ranker import Reranker
+
+        eng.reranker_ = Reranker.from_json(manifest["reranker"])
     return eng
