@@ -170,11 +170,15 @@ class Recommender:
         self.shown_ = self._shown(shown)
         ctx = FitContext(category=self.item_category_, seed=self.seed)
         if sessions is not None and len(sessions):
-            s = sessions[sessions["item_id"].astype(str).isin(self.item_index_)]
-            keys, codes = np.unique(s["key"].astype(str).to_numpy(), return_inverse=True)
-            cols = np.array([self.item_index_[i] for i in s["item_id"].astype(str)], dtype=np.int64)
+            s = sessions[sessions["item_id"].notna() & sessions["key"].notna()]
+            codes, keys = pd.factorize(s["key"])
+            icodes, iuniq = _factor(s["item_id"], "item")
+            known = np.isin(iuniq, self.item_ids_)
+            pos = np.searchsorted(self.item_ids_, iuniq).clip(max=len(self.item_ids_) - 1)
+            keep = known[icodes]
             ctx.sessions = sp.csr_matrix(
-                (s["weight"].to_numpy(float), (codes, cols)), (len(keys), len(self.item_ids_))
+                (s["weight"].to_numpy(float)[keep], (codes[keep], pos[icodes][keep])),
+                (len(keys), len(self.item_ids_)),
             )
         if recent is not None and len(recent):
             r = np.zeros(len(self.item_ids_))
