@@ -93,6 +93,10 @@ class Recommender:
         :func:`~shoplens.guidance.recommend.blend.fit_blend` change them.
     seed
         Seed of every model that draws.
+    text
+        Item text the content model embeds: ``"full"`` (title, brand, category,
+        description, attributes) or ``"short"`` (title, brand, category and the titles in
+        other languages; about 4x faster to embed).
     """
 
     def __init__(
@@ -100,10 +104,12 @@ class Recommender:
         models: Mapping[str, CandidateModel] | None = None,
         weights: Mapping[str, float] | None = None,
         seed: int = 0,
+        text: str = "full",
     ) -> None:
         self.models = models
         self.weights = weights
         self.seed = seed
+        self.text = text
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -272,7 +278,7 @@ class Recommender:
         from shoplens.guidance.recommend.item_text import embed_items
 
         rows = catalog.set_index("item_id").reindex(self.item_ids_).reset_index()
-        return embed_items(rows, cache=cache)
+        return embed_items(rows, cache=cache, short=self.text == "short")
 
     # ------------------------------------------------------------------ scoring
     def _check(self) -> None:
@@ -445,7 +451,7 @@ class Recommender:
         if item_vectors is None and any(m.name == "content" for m in self.models_.values()):
             from shoplens.guidance.recommend.item_text import embed_items
 
-            item_vectors = embed_items(items)
+            item_vectors = embed_items(items, short=getattr(self, "text", "full") == "short")
         k = len(ids)
         old = pd.DataFrame(
             {"item_id": self.item_ids_, "title": self.item_title_, "price": self.item_price_,

@@ -46,6 +46,7 @@ def save_engine(engine: Any, folder: Path) -> Path:
         "format": "shoplens-recommender",
         "version": FORMAT_VERSION,
         "seed": engine.seed,
+        "text": getattr(engine, "text", "full"),
         "weights": engine.weights_,
         "models": models,
         "model_version": getattr(engine, "model_version_", None),
@@ -77,7 +78,7 @@ def load_engine(cls: type, folder: Path) -> Any:
         )
     with np.load(folder / "arrays.npz", allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    eng = cls(seed=manifest["seed"])
+    eng = cls(seed=manifest["seed"], text=manifest.get("text", "full"))
     for a in _DENSE:
         setattr(eng, a, arrays[f"engine/{a}"])
     for a in _SPARSE:
