@@ -70,7 +70,7 @@ def demo_shop(tmp_path_factory):
         frame = pd.read_parquet(root / "shop" / f"{name}.parquet")
         con.insert(name, frame.reindex(columns=list(TABLES[name].columns)))
     items = con.table("items").execute()
-    vec = embed_items(items, short=True, cache=root / "emb.npz")
+    vec = embed_items(items, short=True)  # the default cache: the CLI test reuses it
     vectors = dict(zip(items["item_id"].astype(str), vec, strict=True))
     out = run_recommend(con, item_vectors=vectors, save_to=root / "model", max_customers=200)
     yield {"con": con, "root": root, "vectors": vectors, **out}

@@ -89,6 +89,10 @@ def test_cli(demo_shop, tmp_path):
     assert r.exit_code == 2 and "unknown item" in r.output
     r = runner.invoke(app, ["recommend", "for", "x", "--model-dir", str(tmp_path / "none")])
     assert r.exit_code == 2 and "recommend fit" in r.output
+    r = runner.invoke(app, ["recommend", "evaluate", "--warehouse", str(root / "w.duckdb")])
+    assert r.exit_code == 0, r.output
+    for name in ("popularity", "item_knn", "als", "ease", "covisit", "content", "blend"):
+        assert name in r.output
 
 
 def test_reranker_serves_and_round_trips(demo_shop, tmp_path):
