@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
+from shoplens.guidance.recommend.metrics import ranking_metrics
 from shoplens.guidance.recommend.truth import truth_ndcg
 
 
@@ -112,3 +114,22 @@ def test_reranker_serves_and_round_trips(demo_shop, tmp_path):
     eng.save(tmp_path / "m")
     back = Recommender.load(tmp_path / "m")
     assert back.recommend(user, 10).equals(ranked)
+
+
+def test_breakdown_by_lifecycle_segment(demo_shop):
+    import shoplens
+    from shoplens.guidance.recommend.evaluate import _breakdown
+
+    eng = demo_shop["engine"]
+    users = [*eng.user_ids_[:30].tolist(), "brand-new-1", "brand-new-2"]
+    rel = [{int(k)} for k in range(len(users))]
+    lists = {"blend": eng.top_n(users, 20)}
+    con = shoplens.connect("duckdb", ":memory:")
+    seg = pd.DataFrame({"customer_id": users[:30], "segment_name": ["Champions", "At risk"] * 15})
+    con.create_table("lifecycle_customers", seg)
+    bd = _breakdown(con, eng, users, rel, lists, None).set_index("group")
+    assert bd.loc["segment: Champions", "customers"] == 15
+    assert bd.loc["segment: unknown", "customers"] == 2  # the new customers
+    assert bd.loc["cold-start customers", "customers"] == 2
+    m = ranking_metrics(lists["blend"], rel, 10)["ndcg"]
+    assert bd.loc["all", "ndcg@10"] == pytest.approx(m.mean())

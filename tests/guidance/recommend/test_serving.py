@@ -140,3 +140,12 @@ def test_feedback_ctr_by_model_and_slot(duck):
 
     inter = interactions(duck).execute().set_index("item_id")
     assert inter.loc["a", "weight"] > inter.loc["b", "weight"]
+
+
+def test_trending_popularity_follows_recent_weight(checkerboard):
+    inter, items, _, _ = checkerboard
+    recent = pd.DataFrame({"item_id": ["i:13", "002"], "weight": [5.0, 9.0]})
+    rec = Recommender({"trend": Popularity("trending")}).fit(inter, items, recent=recent)
+    out = rec.recommend("someone new", n=2, rules=Rules(category_cap=None))
+    assert out.item_id.tolist() == ["002", "i:13"]
+    assert out.reason.str.startswith("popular in").all()
