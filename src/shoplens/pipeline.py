@@ -31,7 +31,7 @@ entry::
 Examples
 --------
 >>> [p.name for p in PARTS]
-['journeys', 'insight', 'lifecycle']
+['journeys', 'insight', 'lifecycle', 'recommend', 'assistant']
 """
 
 from __future__ import annotations
@@ -123,6 +123,20 @@ PARTS: tuple[Part, ...] = (
         "lifecycle",
         "shoplens.lifecycle.report:run_lifecycle",
         "shoplens.lifecycle.report:lifecycle_sections",
+    ),
+    Part(
+        "recommend",
+        "shoplens.guidance.recommend.report:run_recommend",
+        "shoplens.guidance.recommend.report:recommend_sections",
+        extra="recommend",
+        requires=("implicit", "faiss"),
+    ),
+    Part(
+        "assistant",
+        "shoplens.guidance.assistant.report:run_assistant",
+        "shoplens.guidance.assistant.report:assistant_sections",
+        extra="llm",
+        requires=("bm25s", "jieba"),
     ),
 )
 

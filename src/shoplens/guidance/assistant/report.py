@@ -46,10 +46,16 @@ def store_eval(con: Any, report: Any) -> None:
 
 def run_assistant(con: Any, *, backend: str | None = "none", k: int = 1, embed: bool = True,
                   seed: int = 11) -> None:  # fmt: skip
-    """Evaluate the assistant on the warehouse's shop and store the result."""
+    """Evaluate the assistant on the warehouse's shop and store the result.
+
+    A warehouse without orders has nothing to evaluate on: nothing is stored and the view
+    says so (``shoplens assistant eval`` evaluates on a seeded demo shop instead).
+    """
     from shoplens.guidance.assistant.evaluate import run_eval
     from shoplens.llm import get_backend
 
+    if "orders" not in con.list_tables() or not int(con.table("orders").count().execute()):
+        return
     report = run_eval(con, get_backend(backend), k=k, embed=embed, seed=seed)
     store_eval(con, report)
 

@@ -92,6 +92,10 @@ def run_recommend(
     from shoplens.guidance.recommend.feedback import ctr_by_model_position
     from shoplens.warehouse import store_table
 
+    from shoplens.guidance.recommend.data import last_activity
+
+    if last_activity(con) is None:  # nothing to learn from: the view says so
+        return {}
     say = progress or (lambda step: None)
     ev = evaluate_recommenders(
         con, test_days=test_days, val_days=val_days, item_vectors=item_vectors, seed=seed,
