@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shoplens.data.ingest import ingest_file
 from shoplens.data.layout import (
     cluster_table,
     compact,
