@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -83,7 +84,9 @@ def timed_ingest(con, file: Path) -> float:
     return took
 
 
-def append_bench(work: Path, sizes: list[int], batch: int, repeat: int) -> list[dict]:
+def append_bench(
+    work: Path, sizes: list[int], batch: int, repeat: int, keep: int = 0
+) -> list[dict]:
     from shoplens.data.layout import cluster_table, storage_state
     from shoplens.warehouse import connect
 
@@ -96,6 +99,8 @@ def append_bench(work: Path, sizes: list[int], batch: int, repeat: int) -> list[
         print(f"[{n:,} events generated and stored in order in {time.perf_counter() - t0:.1f} s]")
         files = [write_batch(where, None, batch, s, max(n // 40, 1)) for s in range(repeat + 1)]
         con = connect("duckdb", where / "events.duckdb")
+        if n == keep:  # the bulk load's input: these events as one Parquet file
+            con.con.execute(f"COPY (SELECT {COLUMNS} FROM events) TO '{work / 'bulk.parquet'}'")
         con.table("events").count().execute()  # open the table: not part of a batch
         timed_ingest(con, files[0])  # warm the code paths (imports, first queries)
         ours = [timed_ingest(con, f) for f in files[1:]]
@@ -121,6 +126,7 @@ def append_bench(work: Path, sizes: list[int], batch: int, repeat: int) -> list[
                 "load": load(),
             }
         )
+        shutil.rmtree(where)  # the next size needs the disk
         r = rows[-1]
         print(
             f"size {n:>11,}: append {r['append_s']:.3f} s, own load {r['own_s']:.3f} s, "
@@ -136,11 +142,13 @@ def bulk_bench(work: Path, n: int) -> dict:
 
     where = work / "bulk"
     where.mkdir()
-    make_warehouse(where, n)
-    src = where / "events.parquet"
-    con = connect("duckdb", where / "events.duckdb")
-    con.con.execute(f"COPY (SELECT {COLUMNS} FROM events) TO '{src}' (FORMAT parquet)")
-    con.disconnect()
+    src = work / "bulk.parquet"
+    if not src.exists():  # not made by append_bench
+        make_warehouse(where, n)
+        con = connect("duckdb", where / "events.duckdb")
+        con.con.execute(f"COPY (SELECT {COLUMNS} FROM events) TO '{src}' (FORMAT parquet)")
+        con.disconnect()
+        (where / "events.duckdb").unlink()
     peer = connect("duckdb", where / "peer.duckdb")
     t0 = time.perf_counter()
     peer.con.execute(f"INSERT INTO events BY NAME SELECT * FROM read_parquet('{src}')")
@@ -149,7 +157,7 @@ def bulk_bench(work: Path, n: int) -> dict:
     load_peer = load()
     ours = connect("duckdb", where / "ours.duckdb")
     t0 = time.perf_counter()
-    ours_s = timed_ingest(ours, src)
+    timed_ingest(ours, src)
     ours_s = time.perf_counter() - t0
     assert storage_state(ours)["verified"]
     ours.disconnect()
@@ -173,7 +181,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.path) as tmp:
         work = Path(tmp)
         print(f"machine load at start: {load()} ({os.cpu_count()} CPUs)")
-        rows = append_bench(work, args.sizes, args.batch, args.repeat) if args.sizes else []
+        rows = append_bench(work, args.sizes, args.batch, args.repeat, args.bulk)
         bulk = bulk_bench(work, args.bulk) if args.bulk else None
     if rows:
         print(f"\nappend a {args.batch:,}-event batch (median of {args.repeat}), in-process")

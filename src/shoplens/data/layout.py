@@ -303,7 +303,7 @@ def stored_plan(table: ir.Table, keys: Sequence[str] = EVENT_ORDER) -> StoredPla
     db, record = found
     if record["tail_keys"] > MAX_TAIL_SHARE * max(record["base_keys"], 1):
         return None
-    (threads,) = db.execute("SELECT current_setting('threads')").fetchone()
+    threads = record["threads"]
     splits = json.loads(record["split_points"] or "[]")
     n = max(1, min(int(threads), len(splits) + 1))
     bounds = [splits[len(splits) * i // n] for i in range(1, n)] if splits else []
@@ -420,21 +420,19 @@ def _verify(db, name: str, keys: Sequence[str], record: dict, parts) -> bool:
             f"WHERE {' AND '.join(cond)}) WHERE {nulls} OR (_p0 IS NOT NULL AND {before})"
         )
         params += args
+    stray = (  # tail rows of a customer the tail set does not name
+        f"SELECT count(*) FROM {table} e WHERE rowid >= ? AND ({cols[0]} IS NULL OR NOT "
+        f"EXISTS (SELECT 1 FROM {LAYOUT_TAIL.name} t WHERE t.table_name = ? "
+        f"AND t.key = CAST(e.{cols[0]} AS VARCHAR)))"
+    )
+    params += [record["base_rows"], name]
     try:
         (bad,) = db.execute(
-            f"SELECT sum(bad) FROM ({' UNION ALL '.join(checks)})", params
-        ).fetchone()
-        if bad:
-            return False
-        (stray,) = db.execute(
-            f"SELECT count(*) FROM {table} e WHERE rowid >= ? AND ({cols[0]} IS NULL OR NOT "
-            f"EXISTS (SELECT 1 FROM {LAYOUT_TAIL.name} t WHERE t.table_name = ? "
-            f"AND t.key = CAST(e.{cols[0]} AS VARCHAR)))",
-            [record["base_rows"], name],
+            f"SELECT (SELECT sum(bad) FROM ({' UNION ALL '.join(checks)})) + ({stray})", params
         ).fetchone()
     except duckdb.Error:  # e.g. a key compared with a split point of another type
         return False
-    return not stray
+    return bad == 0
 
 
 def _record(table: ir.Table, keys: Sequence[str]) -> tuple[object, dict] | None:
@@ -445,14 +443,13 @@ def _record(table: ir.Table, keys: Sequence[str]) -> tuple[object, dict] | None:
     if any(getattr(op.namespace, part, None) for part in ("catalog", "database")):
         return None
     db = op.source.con
-    if not _keeps_order(db):
-        return None
-    found = db.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN (?, ?) AND NOT temporary "
-        "AND schema_name = current_schema()",
+    keep, found, threads = db.execute(
+        "SELECT current_setting('preserve_insertion_order'), (SELECT count(*) FROM "
+        "duckdb_tables() WHERE table_name IN (?, ?) AND NOT temporary "
+        "AND schema_name = current_schema()), current_setting('threads')",
         [LAYOUT.name, LAYOUT_TAIL.name],
-    ).fetchone()[0]
-    if found != 2:
+    ).fetchone()
+    if not keep or found != 2:
         return None
     try:
         row = db.execute(
@@ -464,7 +461,7 @@ def _record(table: ir.Table, keys: Sequence[str]) -> tuple[object, dict] | None:
         return None
     if row is None or row[1] != ",".join(keys):
         return None
-    record = dict(zip([*LAYOUT.columns, "tail_keys"], row, strict=True))
+    record = dict(zip([*LAYOUT.columns, "tail_keys"], row, strict=True), threads=int(threads))
     for k in ("base_rows", "base_keys", "tail_rows", "tail_runs", "generation"):
         record[k] = int(record[k] or 0)
     return db, record
