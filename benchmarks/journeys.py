@@ -11,6 +11,11 @@ resident memory (``ru_maxrss`` of that child, read with ``os.wait4``) are printe
 the ratios. ``--floor`` also times what any plan pays on DuckDB: one sort of the events
 by ``(customer_id, ts, event_id)`` and one write of the session table (docs/performance.md).
 
+``--batches K`` builds the warehouse the way live traffic would: the generated events
+are loaded with ``ingest_file`` in K appended batches (a sorted base, then K - 1 tail
+runs: docs/ingestion.md), each batch's load time reported; ``--compact`` then merges the
+tail (``shoplens.data.layout.compact``, timed) before the journeys are timed.
+
 ``--repeat N`` runs both sides N times (fresh processes, one after the other) and
 reports each run and the medians: on a shared VM one run's wall times move by 10-20 %.
 
@@ -103,6 +108,53 @@ def store_in_order(path: Path) -> None:
             "COPY (SELECT event_id, customer_id, ts, type, value, channel, device FROM events) "
             f"TO '{path / 'events.parquet'}' (FORMAT parquet)"
         )
+    con.disconnect()
+
+
+def load_in_batches(path: Path, batches: int, compact: bool) -> None:
+    """Replace ``events.duckdb`` by a warehouse loaded with ``ingest_file`` in ``batches``.
+
+    The events (in a random order: their ids are not in customer order) are cut into
+    ``batches`` Parquet files by id; each file is one ingestion, timed. Not part of the
+    journeys' times.
+    """
+    import statistics
+
+    import duckdb
+
+    from shoplens.data.ingest import ingest_file
+    from shoplens.data.layout import compact as merge
+    from shoplens.data.layout import storage_state
+    from shoplens.warehouse import connect
+
+    parts = path / "batches"
+    db = duckdb.connect(str(path / "events.duckdb"))
+    (n,) = db.execute("SELECT count(*) FROM events").fetchone()
+    cols = "event_id, customer_id, session_id, ts, type, item_id, query, value, channel, device"
+    db.execute(
+        f"COPY (SELECT {cols}, CAST(CAST(substr(event_id, 2) AS BIGINT) * {batches} // {n} "
+        f"AS INTEGER) AS part FROM events) TO '{parts}' (FORMAT parquet, PARTITION_BY (part))"
+    )
+    db.close()
+    (path / "events.duckdb").unlink()
+    con = connect("duckdb", path / "events.duckdb")
+    took = []
+    for k in range(batches):
+        (file,) = (parts / f"part={k}").glob("*.parquet")
+        t0 = time.perf_counter()
+        ingest_file(con, file, "events")
+        took.append(time.perf_counter() - t0)
+    state = storage_state(con)
+    print(
+        f"loaded {n:,} events in {batches} batches: {sum(took):.1f} s, per batch median "
+        f"{statistics.median(took):.2f} s, last {took[-1]:.2f} s; base {state['base_rows']:,} "
+        f"rows, tail {state['tail_rows']:,} rows in {state['tail_runs']} runs "
+        f"touching {state['tail_keys']:,} customers (load {os.getloadavg()[0]:.2f})"
+    )
+    if compact:
+        t0 = time.perf_counter()
+        merge(con)
+        print(f"compacted the tail into the sorted base in {time.perf_counter() - t0:.1f} s")
     con.disconnect()
 
 
@@ -275,6 +327,12 @@ def main() -> None:
         default=1,
         help="run both sides this many times (fresh processes) and report medians",
     )
+    parser.add_argument(
+        "--batches", type=int, default=0, help="load the events in this many appended batches"
+    )
+    parser.add_argument(
+        "--compact", action="store_true", help="with --batches: compact before timing"
+    )
     parser.add_argument("--child", choices=["shoplens", "pandas"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -291,6 +349,9 @@ def main() -> None:
         else:
             generate(path, args.n, args.customers or max(args.n // 40, 1))
             print(f"generated {args.n:,} events in {time.perf_counter() - t0:.1f} s")
+            if args.batches:
+                load_in_batches(path, args.batches, args.compact)
+        print(f"machine load before timing: {os.getloadavg()[0]:.2f}")
         ours = child("shoplens", path)
         if args.floor:
             floor = run_floor(path)

@@ -4,8 +4,9 @@ The hypothesis tests in test_sessions/test_funnels run every plan against the pa
 reference on small logs (the ``duckdb-stored`` warehouse). Here a larger log (several
 DuckDB row groups, four parts streamed on parallel threads, timestamp ties) checks the
 streamed plans against the sorted plans, which read the same rows from a table that is
-not recorded as stored in order; and the ``table_layout`` record is checked to be voided
-by writes outside ShopLens and renewed by ingestion.
+not recorded as stored in order. The same comparison runs on every state the storage
+can be in (docs/ingestion.md): one sorted table, a sorted base with appended tail runs,
+and after compaction. test_stored_tampering.py covers writes made outside ShopLens.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shoplens.data.ingest import ingest_file
-from shoplens.data.layout import cluster_table, is_clustered, stored_parts
-from shoplens.journeys import Step, assign_sessions, funnel_units, sessionize
+from shoplens.data.layout import (
+    cluster_table,
+    compact,
+    is_clustered,
+    storage_state,
+    stored_parts,
+    stored_plan,
+)
+from shoplens.journeys import Step, assign_sessions, funnel_units, retention, sessionize
 
 N = 300_000
 TYPES = np.array(["view", "search", "add_to_cart", "checkout", "purchase", "chat"])
@@ -91,53 +98,80 @@ def test_streamed_funnels_equal_sorted_funnels(stored, mode):
     pd.testing.assert_frame_equal(got, want)
 
 
-def test_record_is_voided_by_outside_writes_and_renewed_by_ingestion(tmp_path):
-    from shoplens.warehouse import connect
+def _append(con, name: str, df: pd.DataFrame) -> None:
+    """Append ``df`` as ShopLens' ingestion does: one sorted tail run, one transaction."""
+    from shoplens.data.ingest import write_atomically
+    from shoplens.data.schema import TABLES
 
-    con = connect("duckdb", tmp_path / "w.duckdb")
-    first, more = _events(2_000, seed=1), _events(500, seed=2)
-    more["event_id"] = "x" + more["event_id"]
-    con.insert("events", first)
-    assert cluster_table(con) and is_clustered(con.table("events"))
-    con.insert("events", more.iloc[:1])  # a write that bypasses ShopLens
-    assert not is_clustered(con.table("events"))
-    path = tmp_path / "events.csv"
-    more.iloc[1:].to_csv(path, index=False)
-    ingest_file(con, path, "events")
-    events = con.table("events")
-    assert is_clustered(events) and events.count().execute() == len(first) + len(more)
-    stored = events.execute()  # rows come back in stored order
-    order = stored.sort_values(["customer_id", "ts", "event_id"], kind="stable")
-    assert stored.index.equals(order.index)
+    if name != "events":  # write_atomically writes canonical tables; go one level down
+        from shoplens.data.layout import append_stored, can_cluster
+
+        assert can_cluster(con)
+        db = con.con
+        db.register("_batch", df)
+        db.begin()
+        append_stored(db, name, "_batch")
+        db.commit()
+        db.unregister("_batch")
+        return
+    write_atomically(con, [("events", df, TABLES["events"])])
 
 
-def test_ingestion_and_its_reordering_land_together_or_not_at_all(tmp_path, monkeypatch):
-    """A failure while re-sorting rolls back the new rows, the batch log and the order."""
-    import shoplens.data.ingest as ingest
-    from shoplens.data.layout import sort_stored
-    from shoplens.warehouse import connect
+@pytest.fixture(scope="module")
+def states(stored):
+    """The events of ``stored`` in two more storage states, as tables of that warehouse.
 
-    con = connect("duckdb", tmp_path / "w.duckdb")
-    first, more = _events(2_000, seed=1), _events(500, seed=2)
-    more["event_id"] = "x" + more["event_id"]
-    con.insert("events", first)
-    assert cluster_table(con)
-    batches = con.table("ingest_batches").count().execute()
-    path = tmp_path / "events.csv"
-    more.to_csv(path, index=False)
+    ``tail``: a sorted base of most rows, then five appended runs: later events of one
+    customer in twelve (split between base and tail, timestamp ties across the
+    boundary), plus customers seen only in the tail. ``compacted``: the same, merged.
+    """
+    df = stored.table("plain").execute()
+    rng = np.random.default_rng(3)
+    ids = df.customer_id.str[1:].astype(int)
+    late = (ids % 12 == 5) & (df.ts >= df.ts.quantile(0.6))
+    late |= ids >= ids.max() - 10  # these customers' events are all in the tail
+    base, tail = df[~late], df[late]
+    for name in ("tail", "compacted"):
+        stored.create_table(name, base.iloc[rng.permutation(len(base))], overwrite=True)
+        assert cluster_table(stored, name)
+        shuffled = tail.iloc[rng.permutation(len(tail))]
+        for run in np.array_split(np.arange(len(tail)), 5):
+            _append(stored, name, shuffled.iloc[run])
+    assert compact(stored, "compacted")
+    return stored
 
-    def sort_then_fail(db, name="events"):
-        sort_stored(db, name)  # the real rewrite runs, then the disk "fills up"
-        raise OSError("No space left on device")
 
-    monkeypatch.setattr(ingest, "sort_stored", sort_then_fail)
-    with pytest.raises(OSError, match="No space left"):
-        ingest_file(con, path, "events")
-    events = con.table("events")
-    assert events.count().execute() == len(first)
-    assert con.table("ingest_batches").count().execute() == batches
-    assert is_clustered(events)  # the old record still matches the old rows
-    monkeypatch.undo()
-    ingest_file(con, path, "events")  # and the same file loads once the fault is gone
-    assert con.table("events").count().execute() == len(first) + len(more)
-    assert is_clustered(con.table("events"))
+@pytest.mark.parametrize("state", ["events", "tail", "compacted"])
+def test_every_storage_state_gives_the_sorted_plans_results(states, state):
+    table = states.table(state)
+    plan = stored_plan(table)
+    assert plan is not None and (plan.tail is None) == (state != "tail")
+    plain = states.table("plain")
+    got = _frame(sessionize(table), "session_id")
+    pd.testing.assert_frame_equal(got, _frame(sessionize(plain), "session_id"))
+    cols = ["event_id", "session_id"]
+    got = _frame(assign_sessions(table, split_on_day=True).select(cols), cols)
+    want = _frame(assign_sessions(plain, split_on_day=True).select(cols), cols)
+    pd.testing.assert_frame_equal(got, want)
+    steps = ["view", "add_to_cart", "checkout", "purchase"]
+    for mode in ("ordered", "strict"):
+        got = _frame(funnel_units(table, steps, mode=mode), "customer_id")
+        want = _frame(funnel_units(plain, steps, mode=mode), "customer_id")
+        pd.testing.assert_frame_equal(got, want)
+    keys = ["cohort", "period_offset"]
+    got = _frame(retention(table, period="week"), keys)
+    pd.testing.assert_frame_equal(got, _frame(retention(plain, period="week"), keys))
+
+
+def test_appends_leave_the_base_and_compaction_merges_the_tail(states):
+    before = states.table("tail")
+    state = storage_state(states, "tail")
+    assert state["verified"] and state["tail_runs"] == 5 and state["tail_rows"] > 0
+    assert state["base_rows"] + state["tail_rows"] == before.count().execute()
+    assert state["generation"] == 6  # the sort, then one per appended run
+    merged = storage_state(states, "compacted")
+    assert merged["verified"] and merged["tail_rows"] == 0 and merged["generation"] == 7
+    rows = states.table("compacted").execute()  # rows come back in stored order
+    order = rows.sort_values(["customer_id", "ts", "event_id"], kind="stable")
+    assert rows.index.equals(order.index)
+    assert not compact(states, "compacted")  # nothing left to merge

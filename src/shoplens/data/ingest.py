@@ -29,11 +29,12 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from shoplens.data.formats import Mapped, get_adapter
-from shoplens.data.layout import can_cluster, sort_stored
+from shoplens.data.layout import append_stored, can_cluster
 from shoplens.data.readers import check_file, detect_format, read_frame
 from shoplens.data.schema import BATCHES, QUARANTINE, SYSTEM_TABLES, TABLES, TableSpec, get_spec
 from shoplens.data.validate import ERROR_COLUMN, content_key, validate
 from shoplens.errors import InputError, SchemaError
+from shoplens.warehouse import quote_name
 
 Progress = Callable[[str], None]
 
@@ -321,14 +322,14 @@ def _arrow(frame: pd.DataFrame, spec: TableSpec) -> pa.Table:
 def write_atomically(con: BaseBackend, writes: list[tuple[str, pd.DataFrame, TableSpec]]) -> None:
     """Append several frames to their tables, all or nothing.
 
-    On DuckDB the appends (and, with new events, their re-sorting: data/layout.py) run
-    in one transaction that is rolled back on any exception, Ctrl-C included. Spark has
-    no multi-table transactions: each append is one atomic job, and they run in order
-    (quarantine and batch log last).
+    On DuckDB the appends run in one transaction that is rolled back on any exception,
+    Ctrl-C included. New events are appended as one sorted tail run of the stored
+    table (:func:`shoplens.data.layout.append_stored`: time proportional to the batch,
+    not the table), with the layout record and its generation, in that transaction.
+    Spark has no multi-table transactions: each append is one atomic job, and they run
+    in order (quarantine and batch log last).
     """
     if con.name == "duckdb":
-        # new events are stored by customer and time (data/layout.py), in the same
-        # transaction: the rows and their order land together or not at all
         new_events = any(name == "events" and len(frame) for name, frame, _ in writes)
         order = new_events and can_cluster(con)
         db = con.con
@@ -336,9 +337,9 @@ def write_atomically(con: BaseBackend, writes: list[tuple[str, pd.DataFrame, Tab
         try:
             for name, frame, spec in writes:
                 if len(frame):
-                    _append_duckdb(db, name, _arrow(frame, spec))
-            if order:
-                sort_stored(db, "events")
+                    stored = order and name == "events"
+                    append = _append_stored if stored else _append_duckdb
+                    append(db, name, _arrow(frame, spec))
             db.commit()
         except BaseException:
             db.rollback()
@@ -353,7 +354,17 @@ def _append_duckdb(db, name: str, arrow: pa.Table) -> None:
     view = f"_shoplens_new_{uuid.uuid4().hex[:8]}"
     db.register(view, arrow)
     try:
-        db.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM "{view}"')
+        db.execute(f"INSERT INTO {quote_name(name)} BY NAME SELECT * FROM {quote_name(view)}")
+    finally:
+        db.unregister(view)
+
+
+def _append_stored(db, name: str, arrow: pa.Table) -> None:
+    """Append to a table kept in stored order: one sorted tail run (data/layout.py)."""
+    view = f"_shoplens_new_{uuid.uuid4().hex[:8]}"
+    db.register(view, arrow)
+    try:
+        append_stored(db, name, quote_name(view))
     finally:
         db.unregister(view)
 

@@ -225,16 +225,35 @@ BATCHES = _spec(
 
 LAYOUT = _spec(
     "table_layout",
-    "Tables ShopLens keeps stored in a known row order (see docs/performance.md).",
+    "Tables ShopLens keeps stored in a known row order: a sorted base run, then an "
+    "appended tail (see docs/ingestion.md).",
     [
         ("table_name", "string", "the table"),
         ("sort_keys", "string", "comma-separated columns the rows are stored sorted by"),
-        ("n_rows", "int64", "row count when it was sorted; another count voids the entry"),
-        ("split_points", "string", "JSON list: first sort key at every 1/16 of the rows"),
-        ("clustered_at", TS, "when (UTC)"),
+        ("n_rows", "int64", "row count after ShopLens' last write (informative)"),
+        ("split_points", "string", "JSON list: first sort key at every 1/16 of the base"),
+        ("clustered_at", TS, "when the base was last sorted (UTC)"),
+        ("generation", "int64", "bumped by every write transaction ShopLens makes"),
+        ("base_rows", "int64", "rows of the sorted base: the first rows in stored order"),
+        ("base_keys", "int64", "distinct first-key values in the base"),
+        ("tail_rows", "int64", "rows appended after the base (not sorted with it)"),
+        ("tail_runs", "int64", "batches appended after the base, each sorted on its own"),
     ],
     required=["table_name"],
     key=["table_name"],
+)
+
+#: first-key values (customers) with rows in the tail of a stored table; not a system
+#: table of the reconciliation (DuckDB only, created with the layout record)
+LAYOUT_TAIL = _spec(
+    "table_layout_tail",
+    "First sort key values (customers) that have rows in the tail of a stored table.",
+    [
+        ("table_name", "string", "the table"),
+        ("key", "string", "a first-key value with rows in the tail"),
+    ],
+    required=["table_name", "key"],
+    key=["table_name", "key"],
 )
 
 SYSTEM_TABLES: dict[str, TableSpec] = {

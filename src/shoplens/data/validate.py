@@ -23,14 +23,26 @@ class Validated:
     reasons: pd.Series
 
 
-def _add(reasons: pd.Series, mask: pd.Series | np.ndarray, text: str | pd.Series) -> pd.Series:
+def _add(reasons: pd.Series, mask: pd.Series | np.ndarray, text) -> pd.Series:
+    """Append ``text`` to the reasons of the rows in ``mask``.
+
+    ``text``: one string, a series of texts, or a function of the mask returning the
+    texts of those rows only (so a message is built for the bad rows, not for all).
+    """
     mask = pd.Series(mask, index=reasons.index).fillna(False).astype(bool)
     if not mask.any():
         return reasons
+    if callable(text):
+        text = text(mask)
     new = text[mask] if isinstance(text, pd.Series) else pd.Series(text, index=reasons.index)[mask]
     cur = reasons[mask]
     reasons.loc[mask] = cur.where(cur.isna(), cur + "; " + new).fillna(new)
     return reasons
+
+
+def _quoting(prefix: str, raw: pd.Series):
+    """The texts ``prefix + 'value'`` of the masked rows of ``raw`` (see :func:`_add`)."""
+    return lambda mask: prefix + raw[mask].map(_short).astype("string")
 
 
 def _short(value: object) -> str:
@@ -141,9 +153,7 @@ def validate(frame: pd.DataFrame, spec: TableSpec, timezone: str = "UTC") -> Val
         if dtype.startswith("timestamp"):
             parsed = parse_timestamps(raw, timezone)
             bad = raw.notna() & parsed.isna()
-            reasons = _add(
-                reasons, bad, f"bad timestamp in {col}: " + raw.map(_short).astype("string")
-            )
+            reasons = _add(reasons, bad, _quoting(f"bad timestamp in {col}: ", raw))
             unreadable[col] = bad
             out[col] = parsed
         elif dtype in ("float64", "int64"):
@@ -156,9 +166,7 @@ def validate(frame: pd.DataFrame, spec: TableSpec, timezone: str = "UTC") -> Val
                 frac = num.notna() & (num != np.floor(num))
                 bad |= frac
                 num = num.where(~frac)
-            reasons = _add(
-                reasons, bad, f"not a number in {col}: " + raw.map(_short).astype("string")
-            )
+            reasons = _add(reasons, bad, _quoting(f"not a number in {col}: ", raw))
             unreadable[col] = bad
             out[col] = num.astype("Int64") if dtype == "int64" else num
         else:

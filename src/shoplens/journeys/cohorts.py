@@ -35,7 +35,7 @@ from collections.abc import Iterable
 import ibis
 import ibis.expr.types as ir
 
-from shoplens.data.layout import part_of, stored_parts, union_parts
+from shoplens.data.layout import part_of, stored_plan, streamed_or_sorted, union_parts
 from shoplens.errors import InputError
 from shoplens.journeys.clock import DAY_US, epoch_micros, floor_div
 from shoplens.journeys.sessions import require_columns
@@ -102,18 +102,19 @@ def _active(events: ir.Table, types: list[str] | None, period: str) -> ir.Table:
     ev = events.filter(events.customer_id.notnull() & events.ts.notnull())
     if types is not None:
         ev = ev.filter(ev.type.isin(types))
-    parts = stored_parts(events)
-    if parts is None:
-        return ev.select("customer_id", _p=period_index(ev.ts, period)).distinct()
 
-    def changes(bounds) -> ir.Table:
-        t = part_of(ev, bounds)
+    def changes(t: ir.Table) -> ir.Table:
         t = t.select("customer_id", _p=period_index(t.ts, period))
         w = ibis.window()
         same = (t.customer_id.lag().over(w) == t.customer_id) & (t._p.lag().over(w) == t._p)
         return t.filter(~same.fill_null(False))
 
-    return union_parts([changes(bounds) for bounds in parts])
+    return streamed_or_sorted(
+        ev,
+        stored_plan(events),
+        lambda e, parts: union_parts([changes(part_of(e, bounds)) for bounds in parts]),
+        lambda e: e.select("customer_id", _p=period_index(e.ts, period)).distinct(),
+    )
 
 
 def retention(

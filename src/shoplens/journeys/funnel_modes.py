@@ -1,9 +1,9 @@
 """The per-mode attempt builders of :mod:`shoplens.journeys.funnels`.
 
 Each builder takes the prepared events ``e``, the steps, the funnel window (integer
-microseconds), the unit column, the breakdown columns to keep and ``parts`` (when ``e``
-is stored in unit and time order, its parts to stream without sorting:
-:func:`shoplens.data.layout.stored_parts`), and returns one row
+microseconds), the unit column, the breakdown columns to keep and ``plan`` (when ``e``
+is stored in unit and time order, how to stream it without sorting:
+:func:`shoplens.data.layout.stored_plan`), and returns one row
 per **attempt** with ``_u`` (unit), ``_start``, ``_seq`` (position of the first event, for
 ties), ``_deadline`` (microseconds of ``_start + window``), the kept columns, and for
 every step ``k`` the flag ``_ok<k>`` (reached) and time ``_t<k>`` (``ordered`` and
@@ -22,7 +22,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from shoplens.data.layout import part_of, union_parts
+from shoplens.data.layout import part_of, streamed_or_sorted, union_parts
 from shoplens.errors import InputError
 from shoplens.journeys.clock import epoch_micros, micros
 
@@ -59,14 +59,21 @@ def _windows(rel, unit, stream):
     )
 
 
-def _per_part(scan, e, parts):
-    """``scan(e, False)``, or the union of ``scan(part, True)`` over the stored parts."""
-    if parts is None:
-        return scan(e, False)
-    return union_parts([scan(part_of(e, bounds), True) for bounds in parts])
+def _per_part(scan, e, plan):
+    """``scan(e, False)``, or the union of ``scan(part, True)`` over the stored parts.
+
+    With a stored tail, its customers are scanned sorted
+    (:func:`shoplens.data.layout.streamed_or_sorted`).
+    """
+    return streamed_or_sorted(
+        e,
+        plan,
+        lambda ev, parts: union_parts([scan(part_of(ev, bounds), True) for bounds in parts]),
+        lambda ev: scan(ev, False),
+    )
 
 
-def _ordered(e, steps, win, unit, keep, parts=None):
+def _ordered(e, steps, win, unit, keep, plan=None):
     """Greedy ordered chains with one window pass and one equi-join per step.
 
     Only events matching some step are kept. One window pass numbers them (``_pos``)
@@ -95,7 +102,7 @@ def _ordered(e, steps, win, unit, keep, parts=None):
             **counts,
         )
 
-    rel = _per_part(scan, e, parts)
+    rel = _per_part(scan, e, plan)
     a = rel.filter(rel._m1).select(
         _u=rel[unit],
         _start=rel.ts,
@@ -140,7 +147,7 @@ def _advance(a, k, step, t_k, us_k):
     )
 
 
-def _strict(e, steps, win, unit, keep, parts=None):
+def _strict(e, steps, win, unit, keep, plan=None):
     n = len(steps)
 
     def scan(ev, stream):
@@ -156,7 +163,7 @@ def _strict(e, steps, win, unit, keep, parts=None):
             cols[f"_lu{k}"] = ev._us.lead(k - 1).over(w)
         return ev.mutate(**cols)
 
-    rel = _per_part(scan, e, parts)
+    rel = _per_part(scan, e, plan)
     a = rel.filter(rel._m1)
     a = a.select(
         _u=a[unit],
@@ -177,7 +184,7 @@ def _strict(e, steps, win, unit, keep, parts=None):
     return a
 
 
-def _any(e, steps, win, unit, keep, parts=None):  # `parts` unused: always sorts
+def _any(e, steps, win, unit, keep, plan=None):  # `plan` unused: always sorts
     n = len(steps)
     flags = {f"_m{k}": _matches(e, s) for k, s in enumerate(steps, 1)}
     rel = e.mutate(**flags)

@@ -51,7 +51,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from shoplens.data.layout import stored_parts
+from shoplens.data.layout import stored_plan
 from shoplens.errors import InputError
 from shoplens.journeys.clock import epoch_micros, micros
 from shoplens.journeys.funnel_modes import BUILDERS
@@ -172,8 +172,8 @@ def funnel_units(
         stop_us = micros(stamp.to_pydatetime() - datetime(1970, 1, 1, tzinfo=UTC))
         ends = ibis.memtable(pd.DataFrame({"_stop": [stop_us]}, dtype="int64"))
     # stored in customer and time order (ingested into DuckDB): no sort, see data/layout.py
-    parts = stored_parts(events) if by == "customer" else None
-    a = BUILDERS[mode](e, steps, win, unit, keep, parts).cross_join(ends)
+    plan = stored_plan(events) if by == "customer" else None
+    a = BUILDERS[mode](e, steps, win, unit, keep, plan).cross_join(ends)
     stop = a._stop
     n = len(steps)
     reached = sum(a[f"_ok{k}"].cast("int64") for k in range(1, n + 1))

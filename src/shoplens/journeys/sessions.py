@@ -38,7 +38,7 @@ from datetime import timedelta
 import ibis
 import ibis.expr.types as ir
 
-from shoplens.data.layout import part_of, stored_parts, union_parts
+from shoplens.data.layout import part_of, stored_plan, streamed_or_sorted, union_parts
 from shoplens.errors import InputError
 from shoplens.journeys.clock import DAY_US, epoch_micros, floor_div, micros
 from shoplens.journeys.journey_stages import stage_of
@@ -108,17 +108,21 @@ def assign_sessions(
     ['u:1', 'u:2']
     """
     require_columns(events, _NEEDED + (("channel",) if split_on_channel else ()), "sessionize")
-    parts = stored_parts(events)
-    if parts is None:
-        flagged = _flagged(events, gap, split_on_day, split_on_channel, extra=None)
-        return _with_id(_numbers(flagged, stream=False).drop("_new", "_us"))
-    pieces = [
-        _numbers(
-            _flagged(part_of(events, b), gap, split_on_day, split_on_channel, stream=True), True
-        ).drop("_new", "_us", "_cs", "_gs")
-        for b in parts
-    ]
-    return _with_id(union_parts(pieces))
+
+    def sort(ev: ir.Table) -> ir.Table:
+        flagged = _flagged(ev, gap, split_on_day, split_on_channel, extra=None)
+        return _numbers(flagged, stream=False).drop("_new", "_us")
+
+    def streamed(ev: ir.Table, parts) -> ir.Table:
+        pieces = [
+            _numbers(
+                _flagged(part_of(ev, b), gap, split_on_day, split_on_channel, stream=True), True
+            ).drop("_new", "_us", "_cs", "_gs")
+            for b in parts
+        ]
+        return union_parts(pieces)
+
+    return _with_id(streamed_or_sorted(events, stored_plan(events), streamed, sort))
 
 
 def _flagged(events, gap, split_on_day, split_on_channel, *, last=False, extra=(), stream=False):
@@ -130,7 +134,7 @@ def _flagged(events, gap, split_on_day, split_on_channel, *, last=False, extra=(
     arithmetic on timestamps is costly in DuckDB (see :mod:`shoplens.journeys.clock`).
 
     With ``stream`` the events are read in their stored order (customer after customer,
-    by ``(ts, event_id)``: :func:`shoplens.data.layout.is_clustered`), so the window is
+    by ``(ts, event_id)``: :func:`shoplens.data.layout.stored_plan`), so the window is
     the whole table, which DuckDB streams without sorting; a neighbour of another
     customer counts as no neighbour, and ``_cs`` flags each customer's first event.
     ``_pos`` is then a position in the table, not in the customer's events.
@@ -254,11 +258,12 @@ def sessionize(
     if not conv:
         raise InputError("conversion_types must name at least one event type")
     require_columns(events, _NEEDED + (("channel",) if split_on_channel else ()), "sessionize")
-    parts = stored_parts(events)
-    if parts is not None:
-        agg = _sessions_streamed(events, parts, gap, split_on_day, split_on_channel, conv)
-    else:
-        agg = _sessions_sorted(events, gap, split_on_day, split_on_channel, conv)
+    agg = streamed_or_sorted(
+        events,
+        stored_plan(events),
+        lambda ev, parts: _sessions_streamed(ev, parts, gap, split_on_day, split_on_channel, conv),
+        lambda ev: _sessions_sorted(ev, gap, split_on_day, split_on_channel, conv),
+    )
     agg = _with_id(agg)
     return agg.mutate(
         duration_seconds=floor_div(agg._span, 1_000_000),
