@@ -277,6 +277,11 @@ def run_pipeline(
             progress.update(task, description=f"ingest {path.name}")
             recs.append(ingest_file(con, path, table))
             progress.advance(task)
+        if files:  # merge the appended runs once, so every job streams the sorted events
+            from shoplens.data.layout import compact
+
+            progress.update(task, description="compact events")
+            compact(con)
         for name, job in jobs:
             progress.update(task, description=name)
             job(con, **dict((options or {}).get(name, {})))
