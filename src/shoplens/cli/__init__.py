@@ -411,7 +411,7 @@ def _add_parts() -> None:
     """
     from importlib import import_module
 
-    for name in ("journeys", "lifecycle", "insight", "text"):
+    for name in ("journeys", "lifecycle", "insight", "text", "serve", "keys"):
         try:
             module = import_module(f"shoplens.cli.{name}")
         except ModuleNotFoundError as exc:
