@@ -72,7 +72,3 @@ def keys(service_home):
 @pytest.fixture(scope="session")
 def customers(service_home):
     return service_home[2]
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -32,8 +32,13 @@ def redact(text: str) -> str:
     return full(text)
 
 
+#: the fields that may carry personal data (ids, codes and timings do not)
+REDACTED = frozenset({"path", "query", "detail", "text"})
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line; string fields pass through :func:`redact`."""
+    """One JSON object per line; the message and :data:`REDACTED` fields pass through
+    :func:`redact`."""
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
@@ -44,7 +49,7 @@ class JsonFormatter(logging.Formatter):
             "message": redact(record.getMessage()),
         }
         for key, value in getattr(record, "fields", {}).items():
-            out[key] = redact(value) if isinstance(value, str) else value
+            out[key] = redact(value) if key in REDACTED and isinstance(value, str) else value
         if record.exc_info:
             out["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False, default=str)

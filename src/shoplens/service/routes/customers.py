@@ -66,8 +66,8 @@ def customer_360(
         timeline = customer_timeline(con, customer_id)
     except InputError:
         raise ApiError(404, f"unknown customer {customer_id!r}", "unknown_customer") from None
-    recent = timeline.order_by(timeline.ts.desc()).limit(events).execute()
-    recent = recent.iloc[::-1].reset_index(drop=True)
+    total = int(timeline.count().execute())  # the last rows, in the library's order
+    recent = timeline.limit(events, offset=max(0, total - events)).execute()
     tables = set(con.list_tables())
     profile = _one(con, "customers", customer_id) if "customers" in tables else None
     scored = None
