@@ -30,7 +30,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     --------
     >>> import tempfile
     >>> app = create_app(ServiceSettings(home=tempfile.mkdtemp()))
-    >>> "/v1/events" in {r.path for r in app.routes}
+    >>> "/v1/events" in app.openapi()["paths"]
     True
     """
     from fastapi.middleware.cors import CORSMiddleware
@@ -45,13 +45,19 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-        setup_logging()
-        app.state.service = open_state(settings, metrics)
-        LOGGER.info("service started", extra={"fields": {"read_only": settings.read_only}})
+        # a second lifespan of the same app (a test client beside another) shares the state
+        users = getattr(app.state, "lifespans", 0)
+        if not users:
+            setup_logging()
+            app.state.service = open_state(settings, metrics)
+            LOGGER.info("service started", extra={"fields": {"read_only": settings.read_only}})
+        app.state.lifespans = users + 1
         try:
             yield
         finally:
-            close_state(app.state.service)
+            app.state.lifespans -= 1
+            if not app.state.lifespans:
+                close_state(app.state.service)
 
     app = FastAPI(
         title="ShopLens",

@@ -96,20 +96,27 @@ class EventJournal:
             if good != size:
                 os.ftruncate(self._fd, good)
                 os.fsync(self._fd)
-        if self.read_offset() > os.fstat(self._fd).st_size:
-            self._write_offset(0)
+        gen, offset = self._position()
+        if offset > os.fstat(self._fd).st_size:
+            self._write_offset(0, gen + 1)
+
+    def _position(self) -> tuple[int, int]:
+        """``(generation, offset)``: the generation grows each time the file is emptied."""
+        try:
+            gen, _, off = self.offset_path.read_text().partition(":")
+            return int(gen), int(off)
+        except (FileNotFoundError, ValueError):
+            return 0, 0
 
     def read_offset(self) -> int:
         """Bytes of the journal already in the warehouse."""
-        try:
-            return int(self.offset_path.read_text() or 0)
-        except (FileNotFoundError, ValueError):
-            return 0
+        return self._position()[1]
 
-    def _write_offset(self, offset: int) -> None:
+    def _write_offset(self, offset: int, generation: int | None = None) -> None:
+        gen = self._position()[0] if generation is None else generation
         tmp = self.offset_path.with_suffix(".tmp")
         with open(tmp, "w") as fh:
-            fh.write(str(offset))
+            fh.write(f"{gen}:{offset}")
             fh.flush()
             os.fsync(fh.fileno())
         tmp.replace(self.offset_path)
@@ -125,12 +132,18 @@ class EventJournal:
             os.fsync(self._fd)
         return len(events)
 
-    def pending(self, limit_bytes: int = 64 << 20) -> tuple[list[dict[str, Any]], int]:
-        """``(events not drained yet, the offset after them)``, up to about ``limit_bytes``."""
-        start = self.read_offset()
-        with open(self.path, "rb") as fh:
-            fh.seek(start)
-            data = fh.read(limit_bytes)
+    def pending(
+        self, limit_bytes: int = 64 << 20
+    ) -> tuple[list[dict[str, Any]], tuple[int, int, int]]:
+        """``(events not drained yet, their position)``, up to about ``limit_bytes``.
+
+        Hand the position to :meth:`mark_drained` once the events are stored.
+        """
+        with self._locked():
+            gen, start = self._position()
+            with open(self.path, "rb") as fh:
+                fh.seek(start)
+                data = fh.read(limit_bytes)
         end = data.rfind(b"\n") + 1
         events: list[dict[str, Any]] = []
         for raw in data[:end].splitlines():
@@ -138,16 +151,25 @@ class EventJournal:
             if f"{zlib.crc32(body):08x}".encode() != crc:
                 raise OSError(f"event journal {self.path} is corrupt at a line after {start}")
             events.extend(json.loads(body))
-        return events, start + end
+        return events, (gen, start, start + end)
 
-    def mark_drained(self, offset: int) -> None:
-        """Record that the journal up to ``offset`` is in the warehouse; empty it when all is."""
+    def mark_drained(self, position: tuple[int, int, int]) -> bool:
+        """Record that the lines of ``position`` (from :meth:`pending`) are in the warehouse.
+
+        The file is emptied once everything in it is drained. A position that is no longer
+        current (another drainer got there first) changes nothing and returns False.
+        """
+        gen, start, end = position
         with self._locked():
-            self._write_offset(offset)
-            if offset == os.fstat(self._fd).st_size:
+            if self._position() != (gen, start):
+                return False
+            if end == os.fstat(self._fd).st_size:
                 os.ftruncate(self._fd, 0)
                 os.fsync(self._fd)
-                self._write_offset(0)
+                self._write_offset(0, gen + 1)
+            else:
+                self._write_offset(end, gen)
+            return True
 
     def backlog_bytes(self) -> int:
         """Bytes accepted but not yet drained."""
@@ -178,14 +200,14 @@ class Drainer:
         """Drain what is pending now; returns the number of events handed to ``store``."""
         total = 0
         while True:
-            events, offset = self.journal.pending()
-            if offset == self.journal.read_offset():
+            events, position = self.journal.pending()
+            if position[2] == position[1]:
                 return total
             if events:
                 self.store(events)
-            self.journal.mark_drained(offset)
-            total += len(events)
-            self.drained += len(events)
+            if self.journal.mark_drained(position):
+                total += len(events)
+                self.drained += len(events)
 
     def _run(self) -> None:
         while not self._stop.is_set():
