@@ -72,6 +72,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         },
     )
     errors.install(app)
+    _dashboard_errors(app)
     for router in ROUTERS:
         app.include_router(router)
     if settings.cors_origins:
@@ -84,6 +85,17 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestMiddleware, max_body=settings.max_body_bytes, metrics=metrics)
     return app
+
+
+def _dashboard_errors(app: FastAPI) -> None:
+    from fastapi import Request
+    from fastapi.responses import RedirectResponse
+
+    from shoplens.service.routes.dashboard import _Login
+
+    @app.exception_handler(_Login)
+    async def _login(request: Request, exc: _Login) -> RedirectResponse:
+        return RedirectResponse("/dashboard/login", status_code=303)
 
 
 def _error_model() -> Any:
