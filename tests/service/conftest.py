@@ -13,11 +13,11 @@ from shoplens.warehouse import connect
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory):
-    """(warehouse file, demo shop): 200 customers, journeys and lifecycle computed."""
+    """(warehouse file, demo shop): 150 customers, journeys and lifecycle computed."""
     from shoplens.data.demo import generate_demo
 
     root = tmp_path_factory.mktemp("service-demo")
-    shop = generate_demo(root / "shop", customers=200, items=60, events=8000, seed=3)
+    shop = generate_demo(root / "shop", customers=150, items=50, events=5000, seed=3)
     path = root / "warehouse.duckdb"
     con = connect("duckdb", path)
     parts = tuple(p for p in PARTS if p.name in ("journeys", "lifecycle"))

@@ -15,7 +15,8 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-ID_ROUTES = {"/v1/customers/{customer_id}"}  # every route with a customer in its path
+# every route with a customer in its path, each with its object-level test below
+ID_ROUTES = {"/v1/customers/{customer_id}", "/dashboard/customers/{customer_id}"}
 
 
 def _error(r, status, code=None):
@@ -120,6 +121,20 @@ def test_customer_bound_key_sees_only_its_customer(client, keys, customers, who)
     _error(client.get(f"/v1/customers/{other}", headers=auth(keys[who])), 403, "customer_bound")
     # an unknown id answers 403 too: a bound key learns nothing about other ids
     _error(client.get("/v1/customers/nobody-here", headers=auth(keys[who])), 403)
+
+
+def test_customer_bound_key_gets_no_dashboard_360(client, keys, customers, service_home):
+    from shoplens.service.keys import KeyStore
+    from shoplens.service.session import COOKIE, make_session
+
+    url = f"/dashboard/customers/{customers[1]}"
+    r = client.get(url, headers=auth(keys["assistant"]), follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/dashboard/login"
+    store = KeyStore(service_home[0] / "keys.json")
+    bound = next(k for k in store.list() if k.name == "portal")
+    forged = make_session(store, bound, 600)  # a valid session of a bound key
+    r = client.get(url, headers={"Cookie": f"{COOKIE}={forged}"}, follow_redirects=False)
+    assert r.status_code == 303 and "timeline" not in r.text
 
 
 def test_customer_bound_list_holds_only_its_customer(client, keys, customers):

@@ -23,7 +23,7 @@ def test_openapi_schema_fuzzed(client, keys):
         seen.append(f"{operation.method.upper()} {operation.path}")
 
         @settings(
-            max_examples=6,
+            max_examples=3,
             deadline=None,
             database=None,
             derandomize=True,
