@@ -411,7 +411,16 @@ def _add_parts() -> None:
     """
     from importlib import import_module
 
-    for name in ("journeys", "lifecycle", "insight", "text", "assistant", "recommend"):
+    for name in (
+        "journeys",
+        "lifecycle",
+        "insight",
+        "text",
+        "assistant",
+        "recommend",
+        "serve",
+        "keys",
+    ):
         try:
             module = import_module(f"shoplens.cli.{name}")
         except ModuleNotFoundError as exc:
