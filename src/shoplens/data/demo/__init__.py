@@ -28,6 +28,12 @@ from shoplens.data.demo.behaviour import expand_sessions, price_factors
 from shoplens.data.demo.calendar import WEEKLY, build_calendar, period
 from shoplens.data.demo.catalog import CATEGORY_KEYS, make_catalog
 from shoplens.data.demo.chats import INTENTS
+from shoplens.data.demo.choice import (
+    BRAND_BONUS,
+    INTENT_BONUS,
+    P_COMPLEMENT,
+    complements_truth,
+)
 from shoplens.data.demo.customers import (
     CHANNEL_NAMES,
     CHANNELS,
@@ -46,12 +52,24 @@ from shoplens.data.demo.tables import (
     build_reviews,
     finish_events,
 )
+from shoplens.data.demo.taste import (
+    BETA,
+    DRIFT,
+    NEW_ITEM_SHARE,
+    RANK,
+    TOP_N,
+    items_truth,
+    make_taste,
+    preferences_truth,
+    taste_truth,
+    with_launch_dates,
+)
 from shoplens.data.demo.timeline import VISIT_KINDS, churn_truth, place_visits
 from shoplens.errors import InputError
 
 __all__ = ["DemoShop", "generate_demo"]
 
-TRUTH_VERSION = 1
+TRUTH_VERSION = 2
 
 
 @dataclass
@@ -127,9 +145,11 @@ def generate_demo(
     cal, shop_events = build_calendar(start, months)
     catalog = make_catalog(rng, items)
     pop = make_customers(rng, customers, cal, start, months, len(CATEGORY_KEYS))
+    taste = make_taste(rng, catalog, pop, len(cal))
+    catalog.frame["attributes"] = with_launch_dates(catalog, taste, t0)
     say("sessions")
-    sess = draw_sessions(rng, pop, cal, events, len(CATEGORY_KEYS))
-    se = expand_sessions(rng, sess, catalog, pop.lang, price_factors(cal, shop_events))
+    sess = draw_sessions(rng, pop, cal, events, len(CATEGORY_KEYS), taste.affinity)
+    se = expand_sessions(rng, sess, catalog, pop.lang, price_factors(cal, shop_events), taste)
     tl = place_visits(rng, sess, se, pop, cal, t0_ns, t1_ns)
     say("events and orders")
     ev = build_events(sess, se, tl, pop)
@@ -204,6 +224,10 @@ def generate_demo(
             "checked_out": shop & (sess["checkout"].to_numpy()[s_of_visit] > 0),
             "purchased": shop & (sess["purchase"].to_numpy()[s_of_visit] > 0),
             "order_id": np.where(shop, order_of[s_of_visit], None),
+            "target_item_id": np.where(
+                shop, catalog.frame["item_id"].to_numpy()[se.target[s_of_visit]], None
+            ),
+            "complement_line": shop & se.complement[s_of_visit],
         }
     )
     sessions_truth = sessions_truth.sort_values("session_id", kind="stable").reset_index(drop=True)
@@ -214,11 +238,18 @@ def generate_demo(
             tf / "customers.parquet",
             ("churn_date", "active_from", "active_to"),
         ),
-        "items": write_plain(catalog.truth, tf / "items.parquet"),
+        "items": write_plain(
+            items_truth(catalog, taste, t0), tf / "items.parquet", ("launch_date",)
+        ),
         "sessions": write_plain(sessions_truth, tf / "sessions.parquet", ("start",)),
         "calendar": write_plain(cal, tf / "calendar.parquet"),
         "reviews": write_plain(review_truth, tf / "reviews.parquet"),
         "conversations": write_plain(conv_truth, tf / "conversations.parquet"),
+        "preferences": write_plain(
+            preferences_truth(taste, catalog, pop), tf / "preferences.parquet"
+        ),
+        "taste": write_plain(taste_truth(taste, pop), tf / "taste.parquet"),
+        "complements": write_plain(complements_truth(), tf / "complements.parquet"),
     }
     counts = {name: len(f) for name, f in tables.items()}
     counts["sessions"] = int(shop.sum())
@@ -255,6 +286,25 @@ def generate_demo(
             "weekly": list(WEEKLY),
             "events": [e.to_dict() for e in shop_events],
             "file": "truth/calendar.parquet",
+        },
+        "taste": {
+            "model": "utility[c, i] = log affinity[c, category_i] + log P(tier_i | type_c)"
+            " + log softmax_group(log popularity + beta * u_c(t) . v)[i]",
+            "rank": RANK,
+            "beta": BETA,
+            "drift_std": DRIFT,
+            "intent_bonus": INTENT_BONUS,
+            "p_complement": P_COMPLEMENT,
+            "brand_bonus": BRAND_BONUS,
+            "new_item_share": NEW_ITEM_SHARE,
+            "top_n": TOP_N,
+            "preferences_at": (t1 - pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+            "files": {
+                "preferences": "truth/preferences.parquet",
+                "taste": "truth/taste.parquet",
+                "complements": "truth/complements.parquet",
+                "items": "truth/items.parquet",
+            },
         },
         "labels": {
             "sentiments": list(SENTIMENTS),

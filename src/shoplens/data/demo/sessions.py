@@ -87,11 +87,14 @@ def draw_sessions(
     cal: pd.DataFrame,
     n_events: int,
     n_categories: int,
+    affinity: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Draw shop sessions whose events (derived review/chat visits included) total ``n_events``.
 
     Returns one row per session with the customer index, day, channel, device, category,
-    tier, block sizes, funnel outcome and the probabilities used.
+    tier, block sizes, funnel outcome and the probabilities used. The category is drawn
+    from the customer's row of ``affinity`` (customers x categories) when given, else it
+    is the favourite category 60 % of the time and a uniform one otherwise.
 
     Examples
     --------
@@ -138,7 +141,13 @@ def draw_sessions(
         pop.device[cust],
         rng.choice(len(DEVICES), s, p=np.array(list(DEVICES.values()))),
     )
-    category = np.where(rng.random(s) < 0.6, pop.favourite[cust], rng.integers(0, n_categories, s))
+    if affinity is None:
+        fav = rng.random(s) < 0.6
+        category = np.where(fav, pop.favourite[cust], rng.integers(0, n_categories, s))
+    else:
+        cum = np.cumsum(affinity, axis=1)[cust]
+        category = np.minimum((cum <= rng.random(s)[:, None] * cum[:, -1:]).sum(axis=1),
+                              n_categories - 1)  # fmt: skip
     tier = (rng.random(s) >= type_array("budget_share")[kk]).astype(np.int64)
 
     p = {}
