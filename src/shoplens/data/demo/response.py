@@ -17,8 +17,8 @@ Examples
 >>> truth = pd.DataFrame({"customer_id": ["a", "b"], "customer_type": ["bargain_hunter", "vip"]})
 >>> m = ResponseModel(truth)
 >>> p = m.probabilities(pd.DataFrame({"customer_id": ["a", "b"], "action": "win_back_coupon"}))
->>> bool(p.loc[0, "uplift"] > p.loc[1, "uplift"])
-True
+>>> p["incremental_value"].round(1).tolist()  # coupons pay on bargain hunters, not VIPs
+[20.2, -18.5]
 """
 
 from __future__ import annotations
@@ -45,14 +45,15 @@ LIFT = {
                    "churning": 0.01, "window_shopper": 0.005},
     "service_follow_up": {t: 0.0 for t in BASE},
 }  # fmt: skip
-#: value of a purchase response by type (CNY)
+#: value of a purchase response by type (CNY), for customers with no order yet (the others:
+#: their own average order value in the demo)
 VALUE = {"vip": 600.0, "loyal": 300.0, "bargain_hunter": 150.0, "one_off": 200.0,
          "churning": 220.0, "window_shopper": 150.0}  # fmt: skip
 #: review requests: P(review | asked) within 14 days of a purchase, otherwise; value of one
 REVIEW = {"recent": 0.30, "other": 0.02, "base": 0.03, "value": 25.0, "days": 14}
 #: a follow-up after a complaint: added P(purchase)
 CARE_LIFT = 0.12
-COUPON_DISCOUNT = 30.0  # paid by every responder who redeems it
+COUPON_RATE = 0.10  # the coupon takes 10 % off the order of every responder who uses it
 CONTACT_COST = 0.5  # per message sent
 
 
@@ -62,8 +63,8 @@ class ResponseModel:
     Parameters
     ----------
     truth
-        ``customer_id, customer_type`` and optionally ``days_since_purchase`` and
-        ``complained`` (bool) per customer.
+        ``customer_id, customer_type`` and optionally ``days_since_purchase``,
+        ``complained`` (bool) and ``order_value`` per customer.
     seed
         Seed of the response draws.
     """
@@ -79,6 +80,8 @@ class ResponseModel:
             t["days_since_purchase"] = np.inf
         if "complained" not in t.columns:
             t["complained"] = False
+        if "order_value" not in t.columns:
+            t["order_value"] = np.nan
         self.truth = t.set_index("customer_id")
         self.seed = seed
 
@@ -94,6 +97,10 @@ class ResponseModel:
                                    columns=["customer_id", "start", "purchased"])  # fmt: skip
         end = pd.Timestamp(sessions["start"].max())
         last = sessions[sessions.purchased].groupby("customer_id")["start"].max()
+        orders = root / "orders.parquet"
+        if orders.is_file():
+            o = pd.read_parquet(orders, columns=["customer_id", "total"])
+            types["order_value"] = types["customer_id"].map(o.groupby("customer_id").total.mean())
         types["days_since_purchase"] = (
             (end - types["customer_id"].map(last)).dt.total_seconds() / 86400.0
         ).fillna(np.inf)
@@ -105,7 +112,11 @@ class ResponseModel:
         return cls(types, seed)
 
     def probabilities(self, plan: pd.DataFrame) -> pd.DataFrame:
-        """Per planned row: ``p0`` (no contact), ``p1`` (the action), uplift, value, cost."""
+        """Per planned row: P(buy) and P(review) without and with the action, worth, cost.
+
+        ``incremental_value = (buy1 - buy0) x value + (review1 - review0) x review value
+        - expected cost`` is the row's true expected incremental value.
+        """
         for col in ("customer_id", "action"):
             if col not in plan.columns:
                 raise InputError(f"the plan needs a {col!r} column")
@@ -118,49 +129,50 @@ class ResponseModel:
         t = self.truth.loc[plan["customer_id"]]
         typ = t["customer_type"].to_numpy()
         act = plan["action"].to_numpy()
-        value = np.array([VALUE[x] for x in typ])
-        p0 = np.array([BASE[x] for x in typ])
+        own = t["order_value"].to_numpy(dtype=float)
+        value = np.where(np.isfinite(own), own, [VALUE[x] for x in typ])
+        buy0 = np.array([BASE[x] for x in typ])
         lift = np.zeros(len(plan))
         for a, table in LIFT.items():
             m = act == a
             lift[m] = [table[x] for x in typ[m]]
-        care = (act == "service_follow_up") & t["complained"].to_numpy()
-        lift[care] = CARE_LIFT
-        rev = act == "review_request"
+        lift[(act == "service_follow_up") & t["complained"].to_numpy()] = CARE_LIFT
         recent = t["days_since_purchase"].to_numpy() <= REVIEW["days"]
-        p0 = np.where(rev, REVIEW["base"], p0)
-        lift = np.where(rev, np.where(recent, REVIEW["recent"], REVIEW["other"]), lift)
-        value = np.where(rev, REVIEW["value"], value)
-        p1 = np.clip(p0 + lift, 0.0, 1.0)
+        rev0 = np.full(len(plan), REVIEW["base"])
+        asked = act == "review_request"
+        rev1 = np.where(asked, np.where(recent, REVIEW["recent"], REVIEW["other"]) + rev0, rev0)
+        buy1 = np.clip(buy0 + lift, 0.0, 1.0)
         contact = act != "do_nothing"
-        cost = contact * CONTACT_COST + (act == "win_back_coupon") * COUPON_DISCOUNT * p1
+        cost = contact * CONTACT_COST + (act == "win_back_coupon") * COUPON_RATE * value * buy1
+        inc = (buy1 - buy0) * value + (rev1 - rev0) * REVIEW["value"] - cost
         return pd.DataFrame({"customer_id": plan["customer_id"].to_numpy(), "action": act,
-                             "p0": p0, "p1": np.where(contact, p1, p0),
-                             "uplift": np.where(contact, p1 - p0, 0.0), "value": value,
-                             "cost": cost})  # fmt: skip
+                             "buy0": buy0, "buy1": buy1, "review0": rev0, "review1": rev1,
+                             "value": value, "cost": cost,
+                             "incremental_value": inc})  # fmt: skip
 
     def expected_incremental_value(self, plan: pd.DataFrame) -> float:
-        """The plan's true expected incremental value: sum of uplift x value - cost."""
-        p = self.probabilities(plan)
-        return float((p.uplift * p.value - p.cost).sum())
+        """The plan's true expected incremental value (sum over its rows)."""
+        return float(self.probabilities(plan)["incremental_value"].sum())
 
     def simulate(self, plan: pd.DataFrame, seed: int | None = None) -> pd.DataFrame:
-        """Send ``plan`` (``customer_id, action``): who responded, value, cost, increment.
+        """Send ``plan`` (``customer_id, action``): purchases, reviews, value, cost.
 
-        ``responded_without`` is the same customer's draw with no contact (common random
-        numbers), so ``incremental = value - value_without - cost`` per row.
+        The ``*_without`` columns are the same customer's draws with no contact (common
+        random numbers), so ``incremental = value - value_without - cost`` per row.
         """
         p = self.probabilities(plan)
         rng = np.random.default_rng(self.seed if seed is None else seed)
-        u = rng.random(len(p))
-        responded = u < p.p1.to_numpy()
-        without = u < p.p0.to_numpy()
+        ub, ur = rng.random(len(p)), rng.random(len(p))
+        bought, bought0 = ub < p.buy1.to_numpy(), ub < p.buy0.to_numpy()
+        reviewed, reviewed0 = ur < p.review1.to_numpy(), ur < p.review0.to_numpy()
         coupon = p.action.to_numpy() == "win_back_coupon"
         contact = p.action.to_numpy() != "do_nothing"
-        cost = contact * CONTACT_COST + (coupon & responded) * COUPON_DISCOUNT
-        value = responded * p.value.to_numpy()
-        value0 = without * p.value.to_numpy()
+        cost = contact * CONTACT_COST + (coupon & bought) * COUPON_RATE * p.value.to_numpy()
+        v = p.value.to_numpy()
+        value = bought * v + reviewed * REVIEW["value"]
+        value0 = bought0 * v + reviewed0 * REVIEW["value"]
         return p[["customer_id", "action"]].assign(
-            responded=responded, responded_without=without, value=value, cost=cost,
+            bought=bought, reviewed=reviewed, bought_without=bought0,
+            reviewed_without=reviewed0, value=value, value_without=value0, cost=cost,
             incremental=value - value0 - cost,
         )  # fmt: skip
