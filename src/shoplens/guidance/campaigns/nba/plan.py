@@ -151,37 +151,35 @@ def plan_actions(
         allowed.loc[allowed.index.isin(capped)] = False
         why_not[idx.isin(capped)] = (f"contacted {rules.max_contacts}+ times in"
                                      f" {rules.cap_days:g} days")  # fmt: skip
-    vv = v.where(allowed, -np.inf)
-    best = vv.idxmax(axis=1)
-    top = vv.max(axis=1)
+    vv = v.where(allowed, -np.inf).to_numpy()
+    order = np.argsort(-vv, axis=1, kind="stable")
+    rows = np.arange(len(idx))
+    best_i, top = order[:, 0], vv[rows, order[:, 0]]
+    second = vv[rows, order[:, 1]] if len(names) > 1 else np.full(len(idx), -np.inf)
     choose = top > 0
-    action = np.where(choose, best, NOTHING)
+    action = np.where(choose, np.asarray(names, dtype=object)[best_i], NOTHING)
     by_name = {a.name: a for a in actions}
     send = _send_time(at, rules)
+    up_np = uplift[names].to_numpy()
+    worth = np.column_stack([_worth(a, features, idx) for a in actions])
+    u_best, w_best = up_np[rows, best_i], worth[rows, best_i]
+    runner = np.asarray(names, dtype=object)[order[:, 1]] if len(names) > 1 else None
     reasons = []
-    for cid, act, val in zip(idx, action, top, strict=True):
-        if act == NOTHING:
-            reasons.append(why_not[cid] or "no action is expected to pay for itself")
+    for k in range(len(idx)):
+        if not choose[k]:
+            reasons.append(why_not.iloc[k] or "no action is expected to pay for itself")
             continue
-        a = by_name[act]
-        u = float(uplift.at[cid, act])
-        w = float(_worth(a, features, pd.Index([cid]))[0])
-        runner = vv.loc[cid].drop(act).max() if len(names) > 1 else -np.inf
-        alt = (
-            f"; next best {vv.loc[cid].drop(act).idxmax()} {runner:+.1f}"
-            if np.isfinite(runner)
-            else ""
-        )
-        reasons.append(f"{act}: uplift {u:+.1%} x {w:,.0f} - cost {a.cost:g}"
+        a = by_name[action[k]]
+        alt = f"; next best {runner[k]} {second[k]:+.1f}" if np.isfinite(second[k]) else ""
+        reasons.append(f"{a.name}: uplift {u_best[k]:+.1%} x {w_best[k]:,.0f} - cost {a.cost:g}"
                        + (" - discount x P(response)" if a.discount or a.discount_rate else "")
-                       + f" = {val:+.1f}{alt}")  # fmt: skip
+                       + f" = {top[k]:+.1f}{alt}")  # fmt: skip
     return pd.DataFrame({
         "customer_id": idx.astype(str),
         "action": action.astype(object),
         "channel": [by_name[a].channel if a != NOTHING else None for a in action],
         "expected_value": np.where(choose, top, 0.0),
-        "uplift": [float(uplift.at[c, a]) if a != NOTHING else 0.0
-                   for c, a in zip(idx, action, strict=True)],
+        "uplift": np.where(choose, u_best, 0.0),
         "reason": reasons,
         "send_at": [send if a != NOTHING else pd.NaT for a in action],
         "planned_at": at,
