@@ -24,10 +24,8 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
-
-import pandas as pd
 
 from shoplens.errors import InputError
 from shoplens.guidance.assistant import store
@@ -38,6 +36,7 @@ from shoplens.guidance.assistant.policy import Policy
 from shoplens.guidance.assistant.prompts import build_messages
 from shoplens.guidance.assistant.retrieval import HybridRetriever
 from shoplens.guidance.assistant.router import Route, route
+from shoplens.guidance.assistant.texts import TEXTS, shop_today
 from shoplens.guidance.assistant.tools import Catalog, ShopTools, ToolResult, load_customer_orders
 from shoplens.guidance.assistant.verify import Source, Verdict, verify
 from shoplens.insight.text.language import detect_language
@@ -45,45 +44,20 @@ from shoplens.llm.base import LLMBackend, LLMError
 from shoplens.llm.none import NoLLMBackend, compose
 from shoplens.privacy import find_pii, redact
 
-__all__ = ["Assistant"]
+__all__ = ["Assistant", "shop_today"]
 
 #: a policy question whose best section scores below this (BM25) is not answered
 MIN_BM25 = 1.0
+#: ... unless e5 ranks it first with at least this cosine similarity
+MIN_COSINE = 0.86
 #: p(negative) from the text analyzer from which a message is handed to a human
-NEGATIVE_HANDOFF = 0.97
+NEGATIVE_HANDOFF = 0.95
+#: the text analyzer's intents of ordinary service questions
+SERVICE_INTENTS = frozenset(
+    {"return_refund", "logistics_inquiry", "price_inquiry", "purchase", "compare", "seek_reviews"}
+)
 #: failed answers in a row after which the conversation is handed to a human
 MAX_FAILURES = 2
-
-TEXTS = {
-    "refuse": {
-        "en": "Sorry, I can only help with questions about this shop: your orders, our products"
-        " and the shop's policies.",
-        "zh": "抱歉，我只能解答与本店相关的问题：您的订单、商品和本店政策。",
-    },
-    "greeting": {
-        "en": "Hello! I can help with your orders, our products and the shop's policies.",
-        "zh": "您好！我可以帮您查询订单、商品和本店的各项政策。",
-    },
-    "no_orders": {
-        "en": "There are no orders in your account yet [account:orders].",
-        "zh": "您的账户中还没有订单 [account:orders]。",
-    },
-    "handoff": {
-        "en": "I'm passing this conversation to a human agent, who will read it and reply here;"
-        " agents are online from 9:00 to 24:00 [privacy#contact].",
-        "zh": "我已将对话转接人工客服，客服会查看记录并在这里回复您；人工客服在线时间为9:00到24:00"
-        " [privacy#contact]。",
-    },
-}
-
-
-def shop_today(con: Any) -> date:
-    """The shop's "today": the day after its last order (the demo's end of period)."""
-    last = con.table("orders").ts.max().to_pyarrow().as_py()
-    if last is None:
-        return pd.Timestamp.now("UTC").date()
-    return (pd.Timestamp(last).tz_convert("UTC") if pd.Timestamp(last).tzinfo
-            else pd.Timestamp(last)).date() + timedelta(days=1)  # fmt: skip
 
 
 class Assistant:
@@ -221,7 +195,14 @@ class Assistant:
                 self.analyzer = None
                 return False
         r = self.analyzer.analyze([text])[0]
-        return r["sentiment"] == "negative" and float(r["p_neg"]) >= NEGATIVE_HANDOFF
+        # the review-trained sentiment model reads many plain service questions ("怎么申请
+        # 退货？") as negative: a question the analyzer files under a service intent is not
+        # escalated for its tone
+        return (
+            r["sentiment"] == "negative"
+            and float(r["p_neg"]) >= NEGATIVE_HANDOFF
+            and r.get("intent") not in SERVICE_INTENTS
+        )
 
     def _turn(self, conv: Conversation, text: str) -> Turn:
         t0 = time.perf_counter()
@@ -308,7 +289,10 @@ class Assistant:
             timings["retrieval"] = (time.perf_counter() - t) * 1000
             retrieved = [h.id for h in hits]
             if r.intent in ("policy", "product"):
-                if hits and hits[0].bm25 >= MIN_BM25:
+                if hits and (
+                    hits[0].bm25 >= MIN_BM25
+                    or (hits[0].dense_rank == 1 and hits[0].dense >= MIN_COSINE)
+                ):
                     failed = False
                     if r.intent == "product":
                         results.clear()
@@ -369,13 +353,13 @@ class Assistant:
             verdict = verdict if verdict is not None else det_verdict
             if not det_verdict.ok:
                 flags.append("deterministic_unsupported")
-        final = verify(answer, sources) if shown == "model" else None
+        final = verify(answer, sources)
         handoff = None
         if handoff_reason is not None:
             handoff = Handoff(handoff_reason, conv.summary(handoff_reason))
         conv.remember("bot", redact(answer), lang)
         timings["total"] = (time.perf_counter() - t0) * 1000
-        cites = (final or verify(answer, sources)).citations
+        cites = final.citations
         return Turn(
             answer=answer,
             lang=lang,
@@ -390,6 +374,7 @@ class Assistant:
             retrieved=retrieved,
             flags=flags,
             timings=timings,
+            grounded=final.ok,
         )
 
     # -- helpers ------------------------------------------------------------------------

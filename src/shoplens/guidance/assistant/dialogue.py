@@ -51,6 +51,8 @@ class Turn:
         ``injection``, ``pii:<kind>``, ``clarify``, ``refused``, ``not_found``...
     timings
         Milliseconds spent in retrieval, tools, generation and verification.
+    grounded
+        Whether the shown answer passes the verifier against its cited sources.
     """
 
     answer: str
@@ -67,6 +69,7 @@ class Turn:
     flags: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     message_ids: tuple[str, str] = ("", "")
+    grounded: bool = True
 
 
 @dataclass

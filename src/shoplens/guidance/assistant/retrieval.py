@@ -40,6 +40,7 @@ class Hit:
     bm25: float
     lexical_rank: int | None
     dense_rank: int | None
+    dense: float = 0.0
 
 
 def _cache_path() -> Path:
@@ -135,12 +136,21 @@ class HybridRetriever:
         for i, p in enumerate(self.passages_):
             best_bm25[p.id] = max(best_bm25.get(p.id, 0.0), float(scores[i]))
         dense: dict[str, int] = {}
+        best_cos: dict[str, float] = {}
         if self.vectors_ is not None:
             q = np.asarray(self._model().query(question), dtype=np.float32).reshape(-1)
-            dense = self._best_rank(np.argsort(-(self.vectors_ @ q), kind="stable"))
+            sims = self.vectors_ @ q
+            dense = self._best_rank(np.argsort(-sims, kind="stable"))
+            for i, p in enumerate(self.passages_):
+                best_cos[p.id] = max(best_cos.get(p.id, -1.0), float(sims[i]))
         fused: dict[str, float] = {}
         for ranks in (lex, dense):
             for sid, r in ranks.items():
                 fused[sid] = fused.get(sid, 0.0) + 1.0 / (RRF_K + r)
-        ordered = sorted(fused, key=lambda s: (-fused[s], s))[:k]
-        return [Hit(s, fused[s], best_bm25.get(s, 0.0), lex.get(s), dense.get(s)) for s in ordered]
+        # ties (lexical rank 1 + dense rank 2 against 2 + 1) go to the better dense rank
+        deep = self.depth + 1
+        ordered = sorted(fused, key=lambda s: (-fused[s], dense.get(s, deep), s))[:k]
+        return [
+            Hit(s, fused[s], best_bm25.get(s, 0.0), lex.get(s), dense.get(s), best_cos.get(s, 0.0))
+            for s in ordered
+        ]

@@ -35,10 +35,11 @@ _STATUS = re.compile(
 )
 _RETURN = re.compile(r"return|refund|send (?:it )?back|退货|退款|退换|退回|能退|可以退|退吗|退掉",
                      re.IGNORECASE)  # fmt: skip
-_MINE = re.compile(r"\bmy\b|\bit\b|\bthis one\b|\bthat one\b|\bthese\b|我的|这个|这单|那单|它|这件|这一单",
+_MINE = re.compile(r"\bmy (?:order|package|parcel|purchase|item|phone|shoes|dress|jacket)|\bi (?:bought|ordered)|\bit\b|\bthis one\b|\bthat one\b|\bthese\b|我的订单|我买的|这个|这单|那单|它|这件|这一单",
                    re.IGNORECASE)  # fmt: skip
 _GENERAL = re.compile(
     r"policy|policies|rules?\b|how long|how many days|how much is (?:the )?(?:return )?shipping|"
+    r"where can i find|how (?:can|do) i|what are the steps|在哪里|在哪看|怎么查|"
     r"who pays|fee|政策|规则|规定|运费|多久|几天|多少天|谁出|流程",
     re.IGNORECASE,
 )
@@ -109,7 +110,11 @@ def route(text: str, *, has_order_context: bool = False) -> Route:
     general = bool(_GENERAL.search(text))
     if _RETURN.search(text) and (oid or (_MINE.search(text) and not general)):
         return Route("return_order", oid, reason, latest=latest)
-    if _STATUS.search(text) or (oid and not _RETURN.search(text)):
+    mine = bool(_MINE.search(text))
+    about_returns = bool(_RETURN.search(text))
+    if (_STATUS.search(text) and (oid or mine or not (general or about_returns))) or (
+        oid and not about_returns
+    ):
         return Route("order_status", oid, latest=latest)
     if _COMPARE.search(text):
         parts = _split_compare(text)

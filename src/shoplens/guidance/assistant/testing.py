@@ -16,12 +16,13 @@ import pandas as pd
 __all__ = ["demo_warehouse", "tiny_shop"]
 
 
-def tiny_shop() -> Any:
-    """A DuckDB in-memory warehouse with a few customers, items and orders (as of 2025-11-01)."""
+def tiny_shop(path: Any = ":memory:") -> Any:
+    """A DuckDB warehouse (in memory, or the file ``path``) with a few customers, items and
+    orders (as of 2025-11-01)."""
     from shoplens.data.schema import TABLES
     from shoplens.warehouse import connect
 
-    con = connect("duckdb", ":memory:")
+    con = connect("duckdb", path)
     ts = pd.to_datetime
     frames = {
         "customers": pd.DataFrame(

@@ -70,7 +70,8 @@ _STATE_RX = {
 _NOT_STATE = re.compile(
     r"(?:can(?:not|'t)?|may|be|been|is|are|to)\s+(?:not\s+)?(?:be\s+)?returned|returned items?|"
     r"return(?:ed)? within|be delivered|is delivered within|delivered within|shipped within|"
-    r"once it is delivered|after delivery|until (?:it is )?delivered|wait for delivery",
+    r"once it is delivered|after delivery|until (?:it is )?delivered|wait for delivery|"
+    r"(?:is|are|be) refunded (?:automatically )?within",
     re.IGNORECASE,
 )
 _ELIGIBLE_YES = re.compile(
@@ -233,6 +234,10 @@ def _support(sources: list[Source]) -> dict[str, set[str]]:
         for state, rx in _STATE_RX.items():
             if rx.search(s.text):
                 sup["state_mentioned"].add(state)
+        if _ELIGIBLE_NO.search(s.text):
+            sup["state_mentioned"].add("false")
+        if _ELIGIBLE_YES.search(_ELIGIBLE_NO.sub(" ", s.text)):
+            sup["state_mentioned"].add("true")
         for c in extract_claims(s.text):
             if c.kind in ("state", "eligibility"):
                 continue
@@ -269,7 +274,11 @@ def verify(answer: str, sources: Mapping[str, Source]) -> Verdict:
         c
         for c in claims
         if c.value not in sup[c.kind]
-        and not (c.kind == "state" and not about_order and c.value in sup["state_mentioned"])
+        and not (
+            c.kind in ("state", "eligibility")
+            and not about_order
+            and c.value in sup["state_mentioned"]
+        )
     ]
     reason = (
         ""
