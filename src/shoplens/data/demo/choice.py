@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from shoplens.data.demo.anomalies import Anomalies
 from shoplens.data.demo.catalog import CATEGORY_KEYS, SUBS, Catalog
 from shoplens.data.demo.taste import BETA, Taste, group_remap
 
@@ -46,7 +47,7 @@ COMPLEMENTS: dict[str, tuple[str, ...]] = {
     "Air fryers": ("Snack packs",),
 }
 _SUB_INDEX = {name: j for j, (_, name, _) in enumerate(SUBS)}
-_CHUNK = 32_768
+_CHUNK = 8_192  # sessions per block of the choice model
 
 
 @dataclass
@@ -77,15 +78,17 @@ def draw_rows(rng: np.random.Generator, logits: np.ndarray, rows: np.ndarray) ->
 
     Rows whose logits are all ``-inf`` give ``-1``.
     """
-    m = logits.max(axis=1, keepdims=True) if logits.shape[1] else np.full((len(logits), 1), -np.inf)
+    n_rows, k = logits.shape
+    m = logits.max(axis=1, keepdims=True) if k else np.full((n_rows, 1), -np.inf)
     ok = np.isfinite(m[:, 0])
     cum = np.cumsum(np.exp(logits - np.where(ok[:, None], m, 0.0)), axis=1)
-    u = rng.random(len(rows))
-    out = np.empty(len(rows), dtype=np.int64)
-    for lo in range(0, len(rows), _CHUNK):
-        c = cum[rows[lo : lo + _CHUNK]]
-        out[lo : lo + _CHUNK] = (c <= u[lo : lo + _CHUNK, None] * c[:, -1:]).sum(axis=1)
-    out = np.minimum(out, max(logits.shape[1] - 1, 0))
+    total = np.where(ok, cum[:, -1], 1.0) if k else np.ones(n_rows)
+    # one sorted array: row r's normalised cumulative sums shifted by r, so one
+    # searchsorted finds every draw (first column whose cumulative share exceeds u)
+    flat = (cum / total[:, None] + np.arange(n_rows)[:, None]).ravel()
+    u = rng.random(len(rows)) * (1.0 - 1e-9)  # row + u stays below row + 1 in floats
+    out = np.searchsorted(flat, rows + u, side="right") - rows * k
+    out = np.clip(out, 0, max(k - 1, 0))
     out[~ok[rows]] = -1
     return out
 
@@ -102,9 +105,15 @@ def personal_score(taste: Taste, catalog: Catalog, cust, day, item) -> np.ndarra
     return np.log(catalog.popularity[item]) + BETA * np.einsum("nk,nk->n", u, taste.v[item])
 
 
-def _group_logits(taste, catalog, cand, cust, day) -> np.ndarray:
+def _available(taste: Taste, plan: Anomalies | None, cand, day) -> np.ndarray:
+    """(len(day), len(cand)): launched and in stock."""
+    ok = taste.launch_day[cand][None, :] <= day[:, None]
+    return ok if plan is None else ok & plan.in_stock(cand, day)
+
+
+def _group_logits(taste, catalog, cand, cust, day, plan) -> np.ndarray:
     s = np.log(catalog.popularity[cand])[None, :] + BETA * (taste.at(cust, day) @ taste.v[cand].T)
-    return np.where(taste.launch_day[cand][None, :] <= day[:, None], s, -np.inf)
+    return np.where(_available(taste, plan, cand, day), s, -np.inf)
 
 
 def choose_items(
@@ -113,8 +122,13 @@ def choose_items(
     catalog: Catalog,
     taste: Taste,
     cust_lang: np.ndarray,
+    plan: Anomalies | None = None,
 ) -> Choices:
-    """Draw the target, impressions, views, query and cart items of every session."""
+    """Draw the target, impressions, views, query and cart items of every session.
+
+    With ``plan``, out-of-stock items are never drawn, the price error's extra sessions
+    target its item and every session that views it on its day puts it in the cart first.
+    """
     s_n = len(sess)
     cust = sess["cust"].to_numpy()
     day = sess["day"].to_numpy()
@@ -132,7 +146,7 @@ def choose_items(
         m = np.flatnonzero(imp_group == g)
         udays, inv = np.unique(day[io[m]], return_inverse=True)
         logits = np.where(
-            taste.launch_day[cands[g]][None, :] <= udays[:, None],
+            _available(taste, plan, cands[g], udays),
             np.log(catalog.popularity[cands[g]])[None, :],
             -np.inf,
         )
@@ -146,9 +160,9 @@ def choose_items(
     for g in np.unique(group):
         rows_g = np.flatnonzero(group == g)
         cand = cands[g]
-        for lo in range(0, len(rows_g), _CHUNK // 4):
-            rows = rows_g[lo : lo + _CHUNK // 4]
-            logits = _group_logits(taste, catalog, cand, cust[rows], day[rows])
+        for lo in range(0, len(rows_g), _CHUNK):
+            rows = rows_g[lo : lo + _CHUNK]
+            logits = _group_logits(taste, catalog, cand, cust[rows], day[rows], plan)
             tcol = draw_rows(rng, logits, np.arange(len(rows)))
             target[rows] = cand[tcol]
             bonus = catalog.sub[cand][None, :] == catalog.sub[cand[tcol]][:, None]
@@ -156,6 +170,8 @@ def choose_items(
             pos = np.repeat(v_first[rows] + 1, n_views[rows] - 1)
             pos = pos + _flat_index(n_views[rows] - 1)[1]
             views[pos] = cand[draw_rows(rng, logits + INTENT_BONUS * bonus, extra)]
+    if plan is not None and sess["deal"].any():
+        target[sess["deal"].to_numpy()] = plan.price_item
     views[v_first] = target
     clicked = sess["click"].to_numpy() > 0
     two = clicked & (n_views >= 2)  # a clicked recommendation comes first, then the target
@@ -176,15 +192,17 @@ def choose_items(
     key = personal_score(taste, catalog, cust[vo], day[vo], views) + rng.gumbel(size=len(vo))
     dup = pd.DataFrame({"o": vo, "i": views}).duplicated().to_numpy()
     key = np.where(dup, -np.inf, key)
+    if plan is not None:
+        key = np.where(plan.deal(views, day[vo]) & ~dup, np.inf, key)  # nobody misses the deal
     order = np.lexsort((vr, -key, vo))  # per session, best first
     n_cart = sess["n_cart"].to_numpy()
     co, cr = _flat_index(n_cart)
     carts = views[order[v_first[co] + cr]]
-    complement = _complements(rng, sess, catalog, taste, carts, n_cart)
+    complement = _complements(rng, sess, catalog, taste, carts, n_cart, plan)
     return Choices(target, impressions, views, carts, queries, complement)
 
 
-def _complements(rng, sess, catalog, taste, carts, n_cart) -> np.ndarray:
+def _complements(rng, sess, catalog, taste, carts, n_cart, plan) -> np.ndarray:
     """Replace the second cart line of some baskets by a complement of the first (in place)."""
     s_n = len(sess)
     c_first = np.cumsum(n_cart) - n_cart
@@ -209,7 +227,7 @@ def _complements(rng, sess, catalog, taste, carts, n_cart) -> np.ndarray:
         cand = np.flatnonzero(catalog.sub == j)
         if len(cand) == 0:
             continue
-        logits = _group_logits(taste, catalog, cand, cust[rows], day[rows])
+        logits = _group_logits(taste, catalog, cand, cust[rows], day[rows], plan)
         same = catalog.brand[cand][None, :] == catalog.brand[carts[c_first[rows]]][:, None]
         col = draw_rows(rng, logits + BRAND_BONUS * same, np.arange(len(rows)))
         ok = col >= 0

@@ -181,8 +181,15 @@ def preferences_truth(
     for lo in range(0, n_cust, chunk):
         cust = np.arange(lo, min(lo + chunk, n_cust))
         u = np.round(utilities(taste, catalog, pop, cust, taste.n_days - 1), 6)
-        # sort by (-utility, item index): stable, so ties keep the item order
-        order = np.argsort(-u, axis=1, kind="stable")[:, :n]
+        # the n best by (-utility, item index): ties keep the item order
+        if n < n_items:
+            part = np.argpartition(-u, n - 1, axis=1)[:, :n]
+            part = np.sort(part, axis=1)  # item order, so the stable sort breaks ties by item
+            order = np.take_along_axis(
+                part, np.argsort(-np.take_along_axis(u, part, axis=1), axis=1, kind="stable"), 1
+            )
+        else:
+            order = np.argsort(-u, axis=1, kind="stable")
         parts.append(
             pd.DataFrame(
                 {

@@ -4,7 +4,8 @@
 whose scores live on different scales (ALS dot products, EASE regressions, cosines,
 counts). :func:`fit_blend` runs coordinate ascent over a grid of weights, maximising
 NDCG@K of the blended lists against the validation window's items: the seeds'
-``alpha * CF + beta * CB + gamma * popularity`` with one weight per candidate model.
+``alpha * CF + beta * CB + gamma * popularity`` with one weight per candidate model,
+starting from the best single model.
 
 Examples
 --------
@@ -66,8 +67,12 @@ def fit_blend(
         Validation items per row; ``seen``: items to leave out of each list.
     """
     names = list(z)
-    best = {n: 1.0 for n in names}
-    score = blend_ndcg(z, best, relevant, seen, k)
+    # start from the best single model, so the blend is never worse on validation than it
+    # (starting from equal weights got stuck where a weak model's weight hurt)
+    alone = {n: blend_ndcg(z, {n: 1.0}, relevant, seen, k) for n in names}
+    first = max(names, key=lambda n: alone[n])
+    best = {n: 1.0 if n == first else 0.0 for n in names}
+    score = alone[first]
     for _ in range(passes):
         changed = False
         for n in names:

@@ -62,6 +62,7 @@ def fit_engine(
     item_vectors: np.ndarray | None = None,
     half_life_days: float | None = 90.0,
     seed: int = 0,
+    text: str = "short",
 ) -> Recommender:
     """Fit a :class:`Recommender` on the warehouse's feedback before ``end``."""
     f = training_frames(con, end, half_life_days=half_life_days)
@@ -71,7 +72,7 @@ def fit_engine(
     vec = None
     if item_vectors is not None and items is not None:
         vec = item_vectors  # callers give vectors in sorted catalog-id order
-    return Recommender(models, weights, seed=seed).fit(
+    return Recommender(models, weights, seed=seed, text=text).fit(
         f["interactions"],
         items,
         sessions=f["sessions"],

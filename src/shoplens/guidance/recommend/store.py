@@ -46,10 +46,13 @@ def save_engine(engine: Any, folder: Path) -> Path:
         "format": "shoplens-recommender",
         "version": FORMAT_VERSION,
         "seed": engine.seed,
+        "text": getattr(engine, "text", "full"),
         "weights": engine.weights_,
         "models": models,
         "model_version": getattr(engine, "model_version_", None),
     }
+    ranker = getattr(engine, "reranker_", None)
+    manifest["reranker"] = ranker.to_json() if ranker is not None else None
     np.savez(folder / "arrays.npz", **arrays)
     path = folder / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -75,7 +78,7 @@ def load_engine(cls: type, folder: Path) -> Any:
         )
     with np.load(folder / "arrays.npz", allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    eng = cls(seed=manifest["seed"])
+    eng = cls(seed=manifest["seed"], text=manifest.get("text", "full"))
     for a in _DENSE:
         setattr(eng, a, arrays[f"engine/{a}"])
     for a in _SPARSE:
@@ -98,4 +101,9 @@ def load_engine(cls: type, folder: Path) -> Any:
         eng.models_[name] = model
     eng.weights_ = {k: float(v) for k, v in manifest["weights"].items()}
     eng.model_version_ = manifest.get("model_version")
+    eng.reranker_ = None
+    if manifest.get("reranker"):
+        from shoplens.guidance.recommend.ranker import Reranker
+
+        eng.reranker_ = Reranker.from_json(manifest["reranker"])
     return eng

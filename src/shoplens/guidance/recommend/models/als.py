@@ -82,9 +82,13 @@ class ALS(CandidateModel):
         """Factors of customers with these interaction rows, items held fixed."""
         X_users = sp.csr_matrix(X_users, dtype=np.float32)
         with one_thread():
-            model = self._implicit()
-            model.user_factors = np.zeros((1, self.item_factors_.shape[1]), dtype=np.float32)
-            model.item_factors = self.item_factors_.astype(np.float32)
+            cached = getattr(self, "_solver", None)
+            if cached is None or cached[0] is not self.item_factors_:
+                model = self._implicit()
+                model.user_factors = np.zeros((1, self.item_factors_.shape[1]), np.float32)
+                model.item_factors = self.item_factors_.astype(np.float32)
+                self._solver = cached = (self.item_factors_, model)
+            model = cached[1]
             rows = [
                 np.asarray(model.recalculate_user(0, X_users[i])).ravel()
                 for i in range(X_users.shape[0])

@@ -126,7 +126,17 @@ class ItemItemModel(CandidateModel):
     similarity_: Any = None
 
     def score(self, X_users: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
-        out = X_users @ self.similarity_
+        S = self.similarity_
+        if not sp.issparse(S) and X_users.shape[0] <= 64:
+            # a few customers: sum their items' rows (scipy's sparse @ dense copies S)
+            X = sp.csr_matrix(X_users)
+            out = np.zeros((X.shape[0], S.shape[1]))
+            for r in range(X.shape[0]):
+                a, b = X.indptr[r], X.indptr[r + 1]
+                if b > a:
+                    out[r] = X.data[a:b] @ S[X.indices[a:b]]
+            return out
+        out = X_users @ S
         return np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float64)
 
     def pair_similarity(self, sources: np.ndarray, item: int) -> np.ndarray:

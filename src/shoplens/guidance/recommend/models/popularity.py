@@ -61,8 +61,12 @@ class Popularity(CandidateModel):
         if self.mode != "category" or (self.category_ < 0).all():
             return base
         cats = self.category_.clip(min=0)
-        k = int(cats.max()) + 1
-        onehot = sp.csr_matrix((np.ones(len(cats)), (np.arange(len(cats)), cats)), (len(cats), k))
+        cached = getattr(self, "_onehot", None)
+        if cached is None or cached[0] is not self.category_:
+            k = int(cats.max()) + 1
+            m = sp.csr_matrix((np.ones(len(cats)), (np.arange(len(cats)), cats)), (len(cats), k))
+            self._onehot = cached = (self.category_, m)
+        onehot = cached[1]
         share = np.asarray((X_users @ onehot).todense(), dtype=np.float64)
         total = share.sum(axis=1, keepdims=True)
         share = np.where(total > 0, share / np.where(total > 0, total, 1), 1.0)
