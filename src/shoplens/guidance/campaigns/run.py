@@ -63,7 +63,7 @@ def store_experiment(con: BaseBackend, units: pd.DataFrame) -> None:
     store_table(con, EXPERIMENT_UNITS, ibis.memtable(f, schema=UNITS))
 
 
-def demo_experiment(con: BaseBackend, demo_dir: str | Path, *, rounds: int = 10,
+def demo_experiment(con: BaseBackend, demo_dir: str | Path, *, rounds: int = 20,
                     seed: int = 0) -> pd.DataFrame:  # fmt: skip
     """Past randomised campaigns on the demo shop, answered by its response model."""
     from shoplens.data.demo.response import ACTIONS, ResponseModel
