@@ -420,6 +420,7 @@ def _add_parts() -> None:
         "recommend",
         "serve",
         "keys",
+        "campaign",
     ):
         try:
             module = import_module(f"shoplens.cli.{name}")
