@@ -31,7 +31,7 @@ entry::
 Examples
 --------
 >>> [p.name for p in PARTS]
-['journeys', 'insight', 'lifecycle', 'recommend', 'assistant']
+['journeys', 'insight', 'lifecycle', 'recommend', 'assistant', 'campaigns']
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.util import find_spec
+from inspect import signature
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,13 @@ PARTS: tuple[Part, ...] = (
         "shoplens.guidance.assistant.report:assistant_sections",
         extra="llm",
         requires=("bm25s", "jieba"),
+    ),
+    Part(
+        "campaigns",
+        "shoplens.guidance.campaigns.report:run_campaigns",
+        "shoplens.guidance.campaigns.report:campaigns_sections",
+        extra="campaigns",
+        requires=("yaml",),
     ),
 )
 
@@ -243,7 +251,9 @@ def run_pipeline(
 ) -> PipelineResult:
     """Ingest ``data_dir`` (if given), run every part's job, then write the report.
 
-    ``options`` maps a part's name to keyword arguments of its job.
+    ``options`` maps a part's name to keyword arguments of its job; a job with a
+    ``data_dir`` keyword also gets the folder that was ingested (e.g. to find a demo
+    shop's truth files).
 
     Examples
     --------
@@ -284,7 +294,10 @@ def run_pipeline(
             compact(con)
         for name, job in jobs:
             progress.update(task, description=name)
-            job(con, **dict((options or {}).get(name, {})))
+            kwargs = dict((options or {}).get(name, {}))
+            if data_dir is not None and "data_dir" in signature(job).parameters:
+                kwargs.setdefault("data_dir", data_dir)
+            job(con, **kwargs)
             progress.advance(task)
         progress.update(task, description="report")
         result = write_report(con, report_dir, parts)

@@ -51,8 +51,14 @@ def _store_results(con: BaseBackend, result: Any, experiment_id: str) -> None:
 
 
 def run_campaigns(con: BaseBackend, *, demo_dir: str | Path | None = None, backend: Any = None,
-                  audiences: Any = None, as_of: Any = None) -> None:  # fmt: skip
-    """Compute and store the campaign tables (a step that cannot run is logged and skipped)."""
+                  audiences: Any = None, as_of: Any = None,
+                  data_dir: str | Path | None = None) -> None:  # fmt: skip
+    """Compute and store the campaign tables (a step that cannot run is logged and skipped).
+
+    ``data_dir`` is the folder the main job ingested; when it is a demo shop (it has a
+    ``truth/`` folder) and ``demo_dir`` is not given, its response model is used.
+    """
+    demo_dir = demo_dir or data_dir
     from shoplens.guidance.campaigns.audiences import (
         AudienceError,
         evaluate_audiences,
