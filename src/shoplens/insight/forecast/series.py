@@ -183,3 +183,20 @@ def sales_series(
     return j.select(unique_id=g.unique_id, ds=g.ds, y=j.y.fill_null(0.0)).order_by(
         ["unique_id", "ds"]
     )
+
+
+#: main season length of each frequency
+SEASONS: dict[str, int] = {"D": 7, "W": 52, "M": 12}
+
+
+def check_frequency(freq: str) -> str:
+    """Return the pandas frequency of ``freq`` (D, W, M) or raise an :class:`InputError`.
+
+    Examples
+    --------
+    >>> check_frequency("W")
+    'W-MON'
+    """
+    if freq not in FREQS:
+        raise InputError(f"unknown frequency {freq!r}; use D, W or M")
+    return FREQS[freq][1]
