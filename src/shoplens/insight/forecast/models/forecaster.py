@@ -208,43 +208,19 @@ class Forecaster:
                 scores.append(s.assign(kind=k))
                 rows.append(self._choose(s, candidates, k))
             else:
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "unique_id": ids,
-                            "kind": k,
-                            "model": candidates[0],
-                            "mase": np.nan,
-                            "baseline_mase": np.nan,
-                            "reason": "the only candidate"
-                            if len(candidates) == 1
-                            else "selection off: the first model",
-                        }  # fmt: skip
-                    )
-                )
+                why = "the only candidate" if len(candidates) == 1 else "selection off"
+                rows.append(_rows(ids, k, candidates[0], why))
         for k, why in (
             ("short", f"fewer than {need} periods to backtest: seasonal naive"),
             ("all_zero", "all zeros: forecast zero"),
         ):
             ids = self.kinds_.index[self.kinds_ == k]
             if len(ids):
-                model = np.where(
-                    (k == "short") & (self.n_obs_[ids] > season), "seasonal_naive", "naive"
-                )
-                reason = [why if m == "seasonal_naive" or k == "all_zero" else
-                          f"shorter than one season ({season}): naive (last value)" for m in model]  # fmt: skip
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "unique_id": ids,
-                            "kind": k,
-                            "model": model,
-                            "mase": np.nan,
-                            "baseline_mase": np.nan,
-                            "reason": reason,
-                        }  # fmt: skip
-                    )
-                )
+                longer = (k == "short") & (self.n_obs_[ids] > season)
+                model = np.where(longer, "seasonal_naive", "naive")
+                tiny = f"shorter than one season ({season}): naive (last value)"
+                reason = np.where(longer | (k == "all_zero"), why, tiny)
+                rows.append(_rows(ids, k, model, reason))
         self.choice_ = pd.concat(rows, ignore_index=True).sort_values("unique_id")
         self.choice_ = self.choice_.reset_index(drop=True)
         self.scores_ = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame()
@@ -362,9 +338,14 @@ class Forecaster:
             if (self.n_obs_[ids] < 2 * h + 4 * season).any():
                 return self._forecast("seasonal_naive", ids, h, levels)
             wide = lightgbm_forecast(
-                frame, h, freq=check_frequency(self.freq), season=season, level=levels,
-                X_df=x_future, params=self.lightgbm_params,
-            )  # fmt: skip
+                frame,
+                h,
+                freq=check_frequency(self.freq),
+                season=season,
+                level=levels,
+                X_df=x_future,
+                params=self.lightgbm_params,
+            )
         else:
             n_min = int(self.n_obs_[ids].min())
             conformal = max(2, min(2, (n_min - 1) // h))
@@ -378,13 +359,27 @@ class Forecaster:
                     yearly=self._yearly(n_min),
                     exog=bool(exog),
                     conformal_windows=conformal,
-                ),  # fmt: skip
+                ),
                 freq=check_frequency(self.freq),
                 n_jobs=self.n_jobs,
                 fallback_model=SeasonalNaive(season_length=season) if n_min > season else None,
             )
             wide = sf.forecast(df=frame, h=h, X_df=x_future, level=levels or None)
         return to_long(wide.reset_index(drop="unique_id" in wide.columns), [name], levels)
+
+
+def _rows(ids: Any, kind: str, model: Any, reason: Any) -> pd.DataFrame:
+    nan = np.full(len(ids), np.nan)
+    return pd.DataFrame(
+        {
+            "unique_id": ids,
+            "kind": kind,
+            "model": model,
+            "mase": nan,
+            "baseline_mase": nan,
+            "reason": reason,
+        }
+    )
 
 
 def _bounds(levels: Sequence[int]) -> list[str]:
@@ -395,9 +390,13 @@ def _future(df: pd.DataFrame, h: int, freq: str) -> pd.DataFrame:
     offset = pd.tseries.frequencies.to_offset(check_frequency(freq))
     last = df.groupby("unique_id")["ds"].max()
     return pd.DataFrame(
-        [(uid, d) for uid, t in last.items() for d in pd.date_range(t + offset, periods=h, freq=offset)],
+        [
+            (u, d)
+            for u, t in last.items()
+            for d in pd.date_range(t + offset, periods=h, freq=offset)
+        ],
         columns=["unique_id", "ds"],
-    )  # fmt: skip
+    )
 
 
 # keep the alias table importable from here for the direct-equality tests
