@@ -54,13 +54,14 @@ def _d(year: int, month: int, day: int) -> date:
     return date(year, month, day)
 
 
-def _china_year(year: int, presale: bool) -> list[CalendarEvent]:
+def _china_year(year: int, presale: bool, pad: tuple[int, int]) -> list[CalendarEvent]:
     holidays = require("holidays", "forecast")
     cn = holidays.country_holidays("CN", years=[year], language="en_US")
     spring = sorted(d for d, n in cn.items() if "Spring Festival" in n or "New Year's Eve" in n)
     out = []
     if spring:
-        out.append(CalendarEvent("spring_festival", spring[0], spring[-1], "春节", "holiday"))
+        first, last = spring[0] - timedelta(pad[0]), spring[-1] + timedelta(pad[1])
+        out.append(CalendarEvent("spring_festival", first, last, "春节", "holiday"))
     national = sorted(d for d, n in cn.items() if "National Day" in n)
     if national:
         out.append(CalendarEvent("national_day", national[0], national[-1], "国庆节", "holiday"))
@@ -106,13 +107,21 @@ class Calendar:
     events: tuple[CalendarEvent, ...] = ()
 
     @classmethod
-    def china(cls, years: int | Iterable[int], *, presale: bool = True) -> Calendar:
+    def china(
+        cls,
+        years: int | Iterable[int],
+        *,
+        presale: bool = True,
+        spring_pad: tuple[int, int] = (3, 5),
+    ) -> Calendar:
         """Spring Festival and National Day (``holidays``), 38, 618, Double 11, Double 12.
 
-        Presales run 1-17 June and 20 October-10 November (Tmall's usual windows).
+        Presales run 1-17 June and 20 October-10 November (Tmall's usual windows). The
+        Spring Festival event spans the public holiday widened by ``spring_pad`` days
+        before and after: couriers stop and sales dip around it, not only on it.
         """
         years = [years] if isinstance(years, int) else list(years)
-        return cls(tuple(e for y in years for e in _china_year(y, presale)))
+        return cls(tuple(e for y in years for e in _china_year(y, presale, spring_pad)))
 
     @classmethod
     def western(cls, years: int | Iterable[int]) -> Calendar:
