@@ -35,10 +35,25 @@ from shoplens.insight.forecast.models.calendar_glm import CalendarGLM
 __all__ = ["ALERT_COLUMNS", "sales_alerts", "severity"]
 
 ALERT_COLUMNS = [
-    "alert_id", "source", "kind", "level", "unique_id", "aspect", "measure", "start", "end",
-    "days", "observed", "expected", "lo", "hi", "p_value", "severity", "explanation_en",
+    "alert_id",
+    "source",
+    "kind",
+    "level",
+    "unique_id",
+    "aspect",
+    "measure",
+    "start",
+    "end",
+    "days",
+    "observed",
+    "expected",
+    "lo",
+    "hi",
+    "p_value",
+    "severity",
+    "explanation_en",
     "explanation_zh",
-]  # fmt: skip
+]
 
 _KIND_ZH = {"spike": "激增", "drop": "下滑", "stockout": "疑似断货"}
 _MEASURE_ZH = {"units": "销量", "orders": "订单数", "revenue": "销售额"}
@@ -81,9 +96,14 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _series_alerts(
-    uid: str, ds: pd.DatetimeIndex, y: np.ndarray, x: pd.DataFrame, alpha: float,
-    min_zero_run: int, windows: tuple[int, ...],
-) -> list[dict]:  # fmt: skip
+    uid: str,
+    ds: pd.DatetimeIndex,
+    y: np.ndarray,
+    x: pd.DataFrame,
+    alpha: float,
+    min_zero_run: int,
+    windows: tuple[int, ...],
+) -> list[dict]:
     fit = CalendarGLM("D").fit(ds, y, x)
     mu = fit.predict(ds, x)
     up, down = fit.tail_probabilities(y, mu)
@@ -141,7 +161,7 @@ def _series_alerts(
                 "hi": hi,
                 "p_value": f["p"],
                 "events": events,
-            }  # fmt: skip
+            }
         )
     return rows
 
@@ -155,19 +175,28 @@ def _explain(row: dict, level: str, measure: str) -> tuple[str, str]:
     ev_zh = f"(适逢{'、'.join(row['events'])})" if row["events"] else ""
     obs, exp_, lo, hi = row["observed"], row["expected"], row["lo"], row["hi"]
     m_zh = _MEASURE_ZH.get(measure, measure)
+    band = f"95% interval {lo:,.0f}-{hi:,.0f}"
+    band_zh = f"95% 区间 {lo:,.0f}-{hi:,.0f}"
     if row["kind"] == "stockout":
-        en = (f"{measure.capitalize()} of {who} were zero for {row['days']} days from {span}{ev}, "
-              f"where {exp_:,.0f} were expected (95% interval {lo:,.0f}-{hi:,.0f}): "
-              "a likely stock-out or a broken listing.")  # fmt: skip
-        zh = (f"{who_zh} 在 {span_zh} 连续 {row['days']} 天{m_zh}为零{ev_zh},"
-              f"按模型预期应有约 {exp_:,.0f}(95% 区间 {lo:,.0f}-{hi:,.0f}):可能断货或商品下架。")  # fmt: skip
+        en = (
+            f"{measure.capitalize()} of {who} were zero for {row['days']} days from {span}{ev},"
+            f" where {exp_:,.0f} were expected ({band}): a likely stock-out or a broken listing."
+        )
+        zh = (
+            f"{who_zh} 在 {span_zh} 连续 {row['days']} 天{m_zh}为零{ev_zh},"
+            f"按模型预期应有约 {exp_:,.0f}({band_zh}):可能断货或商品下架。"
+        )
     else:
         word = "rose" if row["kind"] == "spike" else "fell"
         ratio = obs / exp_ if exp_ > 0 else float("inf")
-        en = (f"{measure.capitalize()} of {who} {word} to {obs:,.0f} on {span}{ev}, against "
-              f"{exp_:,.0f} expected (95% interval {lo:,.0f}-{hi:,.0f}; {ratio:.1f}x).")  # fmt: skip
-        zh = (f"{who_zh} 在 {span_zh}{m_zh}{_KIND_ZH[row['kind']]}至 {obs:,.0f}{ev_zh},"
-              f"预期约 {exp_:,.0f}(95% 区间 {lo:,.0f}-{hi:,.0f},为预期的 {ratio:.1f} 倍)。")  # fmt: skip
+        en = (
+            f"{measure.capitalize()} of {who} {word} to {obs:,.0f} on {span}{ev},"
+            f" against {exp_:,.0f} expected ({band}; {ratio:.1f}x)."
+        )
+        zh = (
+            f"{who_zh} 在 {span_zh}{m_zh}{_KIND_ZH[row['kind']]}至 {obs:,.0f}{ev_zh},"
+            f"预期约 {exp_:,.0f}({band_zh},为预期的 {ratio:.1f} 倍)。"
+        )
     return en, zh
 
 
