@@ -226,7 +226,7 @@ def _add_parts() -> None:
     """Register each part's sub-command (``shoplens journeys ...``) from its own module."""
     from importlib import import_module
 
-    for name in ("journeys", "lifecycle", "insight", "text"):
+    for name in ("journeys", "lifecycle", "insight", "text", "forecast"):
         try:
             module = import_module(f"shoplens.cli.{name}")
         except ModuleNotFoundError as exc:

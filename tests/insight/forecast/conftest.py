@@ -34,3 +34,29 @@ def fitted(series):
     from shoplens.insight.forecast.models.forecaster import Forecaster
 
     return Forecaster(["seasonal_naive", "auto_ets", "mstl"], n_windows=2).fit(series)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """A small 18-month demo shop in a DuckDB file, with the forecast part run on it once."""
+    from shoplens.data.demo import generate_demo
+    from shoplens.data.schema import TABLES
+    from shoplens.insight.forecast.report import run_forecast
+    from shoplens.warehouse import connect
+
+    root = tmp_path_factory.mktemp("forecast-demo")
+    generate_demo(root / "shop", customers=600, items=40, events=40_000, seed=3)
+    con = connect("duckdb", root / "w.duckdb")
+    for name in ("customers", "items", "events", "orders", "order_items"):
+        frame = pd.read_parquet(root / "shop" / f"{name}.parquet")
+        con.insert(name, frame.reindex(columns=list(TABLES[name].columns)))
+    run_forecast(
+        con,
+        levels=("total", "category"),
+        models=("seasonal_naive", "auto_ets"),
+        horizon=14,
+        n_windows=2,
+        alert_levels=(("total", "orders"), ("category", "units"), ("item", "units")),
+    )
+    con.disconnect()
+    return root / "w.duckdb"

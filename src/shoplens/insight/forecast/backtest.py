@@ -185,3 +185,40 @@ def summarize(scores: pd.DataFrame, by: Sequence[str] = ("model",)) -> pd.DataFr
         rows.append(row)
     out = pd.DataFrame(rows)
     return out.sort_values([*by[:-1], "mase"]).reset_index(drop=True) if len(out) else out
+
+
+def backtest_table(
+    con: Any,
+    *,
+    levels: Sequence[str] = ("total", "category"),
+    measure: str = "revenue",
+    freq: str = "D",
+    h: int = 14,
+    n_windows: int = 3,
+    models: Sequence[str] = ("seasonal_naive", "auto_ets", "mstl"),
+    level: Sequence[int] = (80, 95),
+) -> pd.DataFrame:
+    """Backtest ``models`` on the warehouse's sales series at each of ``levels``.
+
+    Series too short for the windows are left out (with ``InputError`` if none is left).
+    Returns :func:`summarize` rows per level and model.
+    """
+    from shoplens.insight.forecast.series import sales_series
+
+    season = SEASONS[freq]
+    rows = []
+    for lv in levels:
+        df = sales_series(con, level=lv, measure=measure, freq=freq).to_pandas()
+        n = df.groupby("unique_id")["y"].transform("size")
+        df = df[n > h * n_windows + season]
+        if df.empty:
+            continue
+        cv = cross_validate(df, models, h=h, n_windows=n_windows, freq=freq, level=level)
+        rows.append(summarize(score(cv, df, season=season)).assign(level=lv))
+    if not rows:
+        raise InputError(
+            f"no series is longer than {h * n_windows + season} periods: use fewer windows"
+            " or a shorter horizon"
+        )
+    out = pd.concat(rows, ignore_index=True)
+    return out[["level", *[c for c in out.columns if c != "level"]]]

@@ -170,7 +170,10 @@ def _fit(sm, y: np.ndarray, x: pd.DataFrame, weights: np.ndarray) -> SimpleNames
     xk = x[keep]
     # a column that is zero on every kept row (an event hit only by outliers) is left out
     used = [c for c in x.columns if c == "const" or xk[c].abs().sum() > 0]
-    with warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread: these are small least-squares problems, slower when threaded
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
         res = sm.GLM(y[keep], xk[used], family=sm.families.Poisson()).fit(scale="X2")
     params = pd.Series(0.0, index=x.columns)

@@ -248,6 +248,7 @@ class Forecaster:
             season_length=self._season(),
             yearly=self._yearly(int(self.n_obs_.min())),
             exog=exog,
+            level=list(self.level),
             n_jobs=self.n_jobs,
             lightgbm_params=self.lightgbm_params,
         )
