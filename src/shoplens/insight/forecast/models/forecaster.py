@@ -102,7 +102,7 @@ class Forecaster:
     select
         Backtest the candidates and keep the best per series (else the first model).
     n_windows, select_h
-        Backtest windows and their horizon (default: one season, at least 7 days).
+        Backtest windows and their horizon (default 7 days, 8 weeks or 3 months).
     calendar
         A :class:`~shoplens.insight.forecast.calendars.Calendar`: 0/1 regressors for
         the models that take them (AutoARIMA, MSTL's trend, LightGBM).
@@ -159,7 +159,7 @@ class Forecaster:
         return year if year != self._season() and n >= 2 * year + 1 else None
 
     def _h_select(self) -> int:
-        return int(self.select_h or max(self._season(), 7 if self.freq == "D" else 1))
+        return int(self.select_h or {"D": 7, "W": 8, "M": 3}[self.freq])
 
     def _check_models(self) -> None:
         known = (*MODEL_NAMES, "lightgbm")

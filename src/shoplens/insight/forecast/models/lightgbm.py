@@ -60,6 +60,9 @@ def lightgbm_forecast(
     from mlforecast.utils import PredictionIntervals
 
     mlf = _model(season, freq, params)
+    if not level:
+        mlf.fit(df, static_features=[])
+        return mlf.predict(h, X_df=X_df)
     mlf.fit(df, static_features=[], prediction_intervals=PredictionIntervals(n_windows=2, h=h))
     return mlf.predict(h, X_df=X_df, level=level)
 
