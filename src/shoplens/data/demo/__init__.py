@@ -24,18 +24,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoplens.data.demo.anomalies import anomalies_truth, plan_anomalies
 from shoplens.data.demo.behaviour import expand_sessions, price_factors
 from shoplens.data.demo.calendar import WEEKLY, build_calendar, period
 from shoplens.data.demo.catalog import CATEGORY_KEYS, make_catalog
 from shoplens.data.demo.chats import INTENTS
+from shoplens.data.demo.choice import (
+    BRAND_BONUS,
+    INTENT_BONUS,
+    P_COMPLEMENT,
+    complements_truth,
+)
 from shoplens.data.demo.customers import (
     CHANNEL_NAMES,
     CHANNELS,
     CUSTOMER_TYPES,
-    DEVICES,
     TYPE_NAMES,
     make_customers,
 )
+from shoplens.data.demo.effects import category_revenue_share, event_effects, expected_demand
 from shoplens.data.demo.output import write_canonical, write_json, write_plain
 from shoplens.data.demo.reviews import ASPECTS, SENTIMENTS
 from shoplens.data.demo.sessions import CAP, STAGES, draw_sessions
@@ -46,12 +53,25 @@ from shoplens.data.demo.tables import (
     build_reviews,
     finish_events,
 )
-from shoplens.data.demo.timeline import VISIT_KINDS, churn_truth, place_visits
+from shoplens.data.demo.taste import (
+    BETA,
+    DRIFT,
+    NEW_ITEM_SHARE,
+    RANK,
+    TOP_N,
+    items_truth,
+    make_taste,
+    preferences_truth,
+    taste_truth,
+    with_launch_dates,
+)
+from shoplens.data.demo.timeline import churn_truth, place_visits
+from shoplens.data.demo.truth import build_sessions_truth, utilities_from_truth
 from shoplens.errors import InputError
 
-__all__ = ["DemoShop", "generate_demo"]
+__all__ = ["DemoShop", "generate_demo", "utilities_from_truth"]
 
-TRUTH_VERSION = 1
+TRUTH_VERSION = 2
 
 
 @dataclass
@@ -127,15 +147,19 @@ def generate_demo(
     cal, shop_events = build_calendar(start, months)
     catalog = make_catalog(rng, items)
     pop = make_customers(rng, customers, cal, start, months, len(CATEGORY_KEYS))
+    taste = make_taste(rng, catalog, pop, len(cal))
+    catalog.frame["attributes"] = with_launch_dates(catalog, taste, t0)
+    plan = plan_anomalies(rng, cal, catalog, pop, taste)
     say("sessions")
-    sess = draw_sessions(rng, pop, cal, events, len(CATEGORY_KEYS))
-    se = expand_sessions(rng, sess, catalog, pop.lang, price_factors(cal, shop_events))
+    sess = draw_sessions(rng, pop, cal, events, len(CATEGORY_KEYS), taste.affinity, plan)
+    factors = price_factors(cal, shop_events)
+    se = expand_sessions(rng, sess, catalog, pop.lang, factors, taste, plan)
     tl = place_visits(rng, sess, se, pop, cal, t0_ns, t1_ns)
     say("events and orders")
     ev = build_events(sess, se, tl, pop)
     orders, lines, order_of = build_orders(ev, sess, se, pop, t1_ns)
     say("reviews and chats")
-    reviews, review_truth = build_reviews(rng, ev, sess, catalog, pop)
+    reviews, review_truth = build_reviews(rng, ev, sess, catalog, pop, order_of)
     messages, conv_truth, conv_ids = build_messages(rng, ev, sess, catalog, pop, order_of)
     events_frame, session_id = finish_events(
         ev,
@@ -169,44 +193,13 @@ def generate_demo(
     files = {name: write_canonical(f, name, out / f"{name}.parquet") for name, f in tables.items()}
 
     say("writing ground truth")
-    v = tl.visits
-    s_of_visit = v["sess"].to_numpy()
-    kind = v["kind"].to_numpy()
-    shop = kind == 0
-    cust_ids = pop.frame["customer_id"].to_numpy()
-    day = sess["day"].to_numpy()[s_of_visit]
-    sessions_truth = pd.DataFrame(
-        {
-            "session_id": session_id,
-            "customer_id": cust_ids[v["cust"].to_numpy()],
-            "customer_type": np.asarray(TYPE_NAMES, dtype=object)[
-                pop.type_idx[v["cust"].to_numpy()]
-            ],
-            "kind": np.asarray(VISIT_KINDS, dtype=object)[kind],
-            "start": v["start"].to_numpy(),
-            "date": np.where(shop, cal["date"].to_numpy()[day], None),
-            "calendar_event": np.where(shop, cal["event"].to_numpy()[day], None),
-            "channel": np.where(
-                shop,
-                np.asarray(CHANNEL_NAMES, dtype=object)[sess["channel"].to_numpy()[s_of_visit]],
-                None,
-            ),
-            "device": np.where(
-                shop,
-                np.asarray(list(DEVICES), dtype=object)[sess["device"].to_numpy()[s_of_visit]],
-                None,
-            ),
-            **{
-                f"p_{st}": np.where(shop, sess[f"p_{st}"].to_numpy()[s_of_visit], np.nan)
-                for st in STAGES
-            },
-            "carted": shop & (sess["cart"].to_numpy()[s_of_visit] > 0),
-            "checked_out": shop & (sess["checkout"].to_numpy()[s_of_visit] > 0),
-            "purchased": shop & (sess["purchase"].to_numpy()[s_of_visit] > 0),
-            "order_id": np.where(shop, order_of[s_of_visit], None),
-        }
+    sessions_truth = build_sessions_truth(tl, sess, se, pop, cal, catalog, session_id, order_of)
+    shop = tl.visits["kind"].to_numpy() == 0
+    daily = expected_demand(cal, pop, sess.attrs["scale"], sess.attrs["keep"])
+    effects = event_effects(
+        daily, shop_events, category_revenue_share(pop, taste.affinity, catalog)
     )
-    sessions_truth = sessions_truth.sort_values("session_id", kind="stable").reset_index(drop=True)
+    anomalies = anomalies_truth(plan, catalog, t0_ns)
     tf = out / "truth"
     truth_files = {
         "customers": write_plain(
@@ -214,11 +207,21 @@ def generate_demo(
             tf / "customers.parquet",
             ("churn_date", "active_from", "active_to"),
         ),
-        "items": write_plain(catalog.truth, tf / "items.parquet"),
+        "items": write_plain(
+            items_truth(catalog, taste, t0), tf / "items.parquet", ("launch_date",)
+        ),
         "sessions": write_plain(sessions_truth, tf / "sessions.parquet", ("start",)),
         "calendar": write_plain(cal, tf / "calendar.parquet"),
         "reviews": write_plain(review_truth, tf / "reviews.parquet"),
         "conversations": write_plain(conv_truth, tf / "conversations.parquet"),
+        "preferences": write_plain(
+            preferences_truth(taste, catalog, pop), tf / "preferences.parquet"
+        ),
+        "taste": write_plain(taste_truth(taste, pop), tf / "taste.parquet"),
+        "complements": write_plain(complements_truth(), tf / "complements.parquet"),
+        "anomalies": write_plain(anomalies, tf / "anomalies.parquet", ("start", "end")),
+        "event_effects": write_plain(effects, tf / "event_effects.parquet"),
+        "demand": write_plain(daily, tf / "demand.parquet"),
     }
     counts = {name: len(f) for name, f in tables.items()}
     counts["sessions"] = int(shop.sum())
@@ -255,6 +258,35 @@ def generate_demo(
             "weekly": list(WEEKLY),
             "events": [e.to_dict() for e in shop_events],
             "file": "truth/calendar.parquet",
+            "effects": effects.to_dict(orient="records"),
+            "effects_file": "truth/event_effects.parquet",
+            "demand_file": "truth/demand.parquet",
+        },
+        "anomalies": {
+            "planted": anomalies.assign(
+                start=pd.to_datetime(anomalies["start"], utc=True).dt.strftime("%Y-%m-%d"),
+                end=pd.to_datetime(anomalies["end"], utc=True).dt.strftime("%Y-%m-%d"),
+            ).to_dict(orient="records"),
+            "file": "truth/anomalies.parquet",
+        },
+        "taste": {
+            "model": "utility[c, i] = log affinity[c, category_i] + log P(tier_i | type_c)"
+            " + log softmax_group(log popularity + beta * u_c(t) . v)[i]",
+            "rank": RANK,
+            "beta": BETA,
+            "drift_std": DRIFT,
+            "intent_bonus": INTENT_BONUS,
+            "p_complement": P_COMPLEMENT,
+            "brand_bonus": BRAND_BONUS,
+            "new_item_share": NEW_ITEM_SHARE,
+            "top_n": TOP_N,
+            "preferences_at": (t1 - pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+            "files": {
+                "preferences": "truth/preferences.parquet",
+                "taste": "truth/taste.parquet",
+                "complements": "truth/complements.parquet",
+                "items": "truth/items.parquet",
+            },
         },
         "labels": {
             "sentiments": list(SENTIMENTS),

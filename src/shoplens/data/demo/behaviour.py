@@ -16,8 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from shoplens.data.demo.anomalies import PRICE_ERROR_FACTOR, Anomalies
 from shoplens.data.demo.calendar import ShopEvent
-from shoplens.data.demo.catalog import CATEGORIES, CATEGORY_KEYS, SERIES, Catalog
+from shoplens.data.demo.catalog import CATEGORY_KEYS, Catalog
+from shoplens.data.demo.choice import choose_items
+from shoplens.data.demo.taste import Taste
 
 EVENT_BLOCKS = (
     "impression",
@@ -55,64 +58,8 @@ class ShopEvents:
     lines: pd.DataFrame  # sess, line_number, item, quantity, unit_price (purchase sessions)
     totals: np.ndarray  # cart/order total per session (0 if no checkout)
     durations: np.ndarray  # ns from the first to the last event of each session
-
-
-class ItemSampler:
-    """Draw items by popularity within a (category, tier) group.
-
-    Examples
-    --------
-    >>> from shoplens.data.demo.catalog import make_catalog
-    >>> cat = make_catalog(np.random.default_rng(0), 40)
-    >>> s = ItemSampler(cat)
-    >>> it = s.draw(np.random.default_rng(1), np.array([0, 0, 3]))
-    >>> bool((cat.category[it] == np.array([0, 0, 1])).all())
-    True
-    """
-
-    def __init__(self, catalog: Catalog) -> None:
-        group = catalog.category * 2 + catalog.tier
-        n_groups = len(CATEGORY_KEYS) * 2
-        order = np.lexsort((np.arange(len(group)), group))
-        self.items = order
-        g_sorted = group[order]
-        within = pd.Series(catalog.popularity[order]).groupby(g_sorted).cumsum().to_numpy()
-        self.cum = g_sorted + within
-        self.start = np.searchsorted(g_sorted, np.arange(n_groups), side="left")
-        self.end = np.searchsorted(g_sorted, np.arange(n_groups), side="right")
-        empty = self.end == self.start
-        # an empty tier borrows the other tier of its category
-        self.remap = np.arange(n_groups)
-        self.remap[empty] = self.remap[empty] ^ 1
-
-    def draw(self, rng: np.random.Generator, group: np.ndarray) -> np.ndarray:
-        """Return item indices, one per group entry."""
-        g = self.remap[group]
-        idx = np.searchsorted(self.cum, g + rng.random(len(g)) * 0.999999, side="left")
-        return self.items[np.clip(idx, self.start[g], self.end[g] - 1)]
-
-
-def _queries(lang: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    flat, start, length = [], [], []
-    for c in CATEGORIES:
-        words = []
-        for sub_en, sub_zh, *_ in c["subs"]:
-            sub = sub_zh if lang == "zh" else sub_en.lower()
-            words.append(sub)
-            for b_en, b_zh in c["brands"][:4]:
-                words.append(f"{b_zh} {sub}" if lang == "zh" else f"{b_en} {sub}")
-            for spec in c["specs"][:2]:
-                words.append(f"{sub} {spec}")
-        for f_zh, f_en in c["features"]:
-            words.append(f_zh if lang == "zh" else f_en)
-        s_en, s_zh = SERIES[0]
-        words.append(
-            f"{c['brands'][0][1]} {s_zh}" if lang == "zh" else f"{c['brands'][0][0]} {s_en}"
-        )
-        start.append(len(flat))
-        length.append(len(words))
-        flat.extend(words)
-    return np.asarray(flat, dtype=object), np.asarray(start), np.asarray(length)
+    target: np.ndarray  # the intent (target item) of each session
+    complement: np.ndarray  # per session: its second line is a complement of the first
 
 
 def price_factors(cal: pd.DataFrame, events: list[ShopEvent]) -> np.ndarray:
@@ -145,8 +92,13 @@ def expand_sessions(
     catalog: Catalog,
     cust_lang: np.ndarray,
     factors: np.ndarray,
+    taste: Taste,
+    plan: Anomalies | None = None,
 ) -> ShopEvents:
-    """Expand every session into its events, items, queries, values and time offsets."""
+    """Expand every session into its events, items, queries, values and time offsets.
+
+    Items and queries follow the customers' taste (:mod:`shoplens.data.demo.choice`).
+    """
     s_n = len(sess)
     counts = sess[list(SHOP_BLOCKS)].to_numpy().astype(np.int64)
     total = counts.sum(axis=1)
@@ -163,43 +115,24 @@ def expand_sessions(
         pos = s_start[rep] + before[rep, b] + r
         block[pos], owner[pos], rank[pos] = b, rep, r
 
-    sampler = ItemSampler(catalog)
-    cat = sess["category"].to_numpy()
-    group = cat * 2 + sess["tier"].to_numpy()
+    ch = choose_items(rng, sess, catalog, taste, cust_lang, plan)
     item = np.full(n, -1, dtype=np.int64)
-    # impressions: popular items of the session's category, either tier
-    m_imp = block == 0
-    imp = sampler.draw(rng, cat[owner[m_imp]] * 2 + rng.integers(0, 2, int(m_imp.sum())))
-    item[m_imp] = imp
-    n_imp = counts[:, 0]
+    item[block == 0] = ch.impressions
+    item[block == 3] = ch.views
+    n_imp, n_views = counts[:, 0], counts[:, 3]
     imp_first = np.cumsum(n_imp) - n_imp
-    # views; a clicked recommendation is the first item viewed
-    m_view = block == 3
-    views = sampler.draw(rng, group[owner[m_view]])
-    n_views = counts[:, 3]
     v_first = np.cumsum(n_views) - n_views
-    clicked = counts[:, 2] > 0
-    views[v_first[clicked]] = imp[imp_first[clicked]]
-    item[m_view] = views
-    item[block == 2] = imp[imp_first[owner[block == 2]]]
-    item[block == 4] = views[v_first[owner[block == 4]]]
+    item[block == 2] = ch.impressions[imp_first[owner[block == 2]]]
+    item[block == 4] = ch.views[v_first[owner[block == 4]]]
     m_cart = block == 5
-    item[m_cart] = views[v_first[owner[m_cart]] + rank[m_cart]]
-    m_rm = block == 6
-    item[m_rm] = views[v_first[owner[m_rm]] + counts[owner[m_rm], 5] - 1]
-
-    # search queries in the customer's language
+    item[m_cart] = ch.carts
+    n_cart = counts[:, 5]
+    c_first = np.cumsum(n_cart) - n_cart
+    m_rm = block == 6  # the last cart line is the one removed
+    item[m_rm] = ch.carts[c_first[owner[m_rm]] + n_cart[owner[m_rm]] - 1]
     query = np.full(n, None, dtype=object)
     m_q = block == 1
-    q_owner = owner[m_q]
-    q_lang = cust_lang[sess["cust"].to_numpy()[q_owner]]
-    qv = np.empty(len(q_owner), dtype=object)
-    for lang in ("zh", "en"):
-        flat, start, length = _queries(lang)
-        m = q_lang == lang
-        c = cat[q_owner[m]]
-        qv[m] = flat[start[c] + (rng.random(int(m.sum())) * length[c]).astype(np.int64)]
-    query[m_q] = qv
+    query[m_q] = ch.queries[owner[m_q]]
 
     # prices, quantities, cart and order totals
     day = sess["day"].to_numpy()
@@ -214,6 +147,11 @@ def expand_sessions(
     unit[m_cart] = np.round(
         catalog.price[it] * factors[day[owner[m_cart]], catalog.category[it]], 2
     )
+    if plan is not None:  # the price error: list price times the wrong factor
+        wrong = plan.deal(it, day[owner[m_cart]])
+        unit[np.flatnonzero(m_cart)[wrong]] = np.round(
+            catalog.price[it[wrong]] * PRICE_ERROR_FACTOR, 2
+        )
     value = np.full(n, np.nan)
     value[m_cart] = np.round(qty[m_cart] * unit[m_cart], 2)
     kept_lines = counts[:, 5] - counts[:, 6]
@@ -254,4 +192,4 @@ def expand_sessions(
             "offset_ns": offset,
         }
     )
-    return ShopEvents(events, lines, totals, durations)
+    return ShopEvents(events, lines, totals, durations, ch.target, ch.complement)

@@ -89,6 +89,11 @@ SPEC_EN: dict[str, str] = {
     "礼盒装": "gift box", "30包": "30 packs",
 }  # fmt: skip
 CATEGORY_KEYS: tuple[str, ...] = tuple(c["key"] for c in CATEGORIES)
+#: every sub-category as (category index, English name, Chinese name), in catalog order
+SUBS: tuple[tuple[int, str, str], ...] = tuple(
+    (k, sub[0], sub[1]) for k, c in enumerate(CATEGORIES) for sub in c["subs"]
+)
+_SUB_OFFSET = np.cumsum([0] + [len(c["subs"]) for c in CATEGORIES])
 SERIES: list[tuple[str, str]] = [
     ("Pro", "Pro"),
     ("Max", "Max"),
@@ -124,6 +129,11 @@ class Catalog:
     short_zh: np.ndarray  # short names for texts
     short_en: np.ndarray
     truth: pd.DataFrame
+    sub: np.ndarray  # global sub-category index per item (see :data:`SUBS`)
+    brand: np.ndarray  # global brand index per item (category * 6 + brand)
+    series: np.ndarray  # index into :data:`SERIES`
+    color: np.ndarray  # index into :data:`COLORS`
+    queries: dict[str, np.ndarray]  # lang -> (items, 4) search queries that find the item
 
 
 def singular(noun: str) -> str:
@@ -161,7 +171,7 @@ def make_catalog(rng: np.random.Generator, n: int) -> Catalog:
     cat[: min(n, len(CATEGORIES))] = np.arange(min(n, len(CATEGORIES)))  # every category present
     sub = np.array([rng.integers(len(CATEGORIES[c]["subs"])) for c in cat], dtype=np.int64)
     price = np.empty(n)
-    rows = []
+    rows, queries_zh, queries_en = [], [], []
     langs = np.where(rng.random(n) < 0.8, "zh", "en")
     brand_i = rng.integers(0, 6, n)
     series_i = rng.integers(0, len(SERIES), n)
@@ -193,6 +203,9 @@ def make_catalog(rng: np.random.Generator, n: int) -> Catalog:
             "color": col_en, "title_zh": title_zh, "title_en": title_en,
             "description_zh": desc_zh, "description_en": desc_en,
         }  # fmt: skip
+        sub_l = sub_en.lower()
+        queries_zh.append((sub_zh, f"{b_zh} {sub_zh}", f"{sub_zh} {spec}", f1[0]))
+        queries_en.append((sub_l, f"{b_en} {sub_l}", f"{sub_l} {spec_en}", f1[1]))
         zh = langs[i] == "zh"
         rows.append(
             (
@@ -242,4 +255,7 @@ def make_catalog(rng: np.random.Generator, n: int) -> Catalog:
     return Catalog(
         frame, cat, tier, price, pop, quality,
         np.asarray(short_zh, dtype=object), np.asarray(short_en, dtype=object), truth,
+        sub=_SUB_OFFSET[cat] + sub, brand=cat * 6 + brand_i, series=series_i, color=color_i,
+        queries={"zh": np.asarray(queries_zh, dtype=object).reshape(n, 4),
+                 "en": np.asarray(queries_en, dtype=object).reshape(n, 4)},
     )  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from shoplens.data.demo.anomalies import Anomalies, deal_visits, late_sessions
 from shoplens.data.demo.behaviour import SHOP_BLOCKS
 from shoplens.data.demo.calendar import HOURLY
 from shoplens.data.demo.customers import (
@@ -87,11 +88,19 @@ def draw_sessions(
     cal: pd.DataFrame,
     n_events: int,
     n_categories: int,
+    affinity: np.ndarray | None = None,
+    anomalies: Anomalies | None = None,
 ) -> pd.DataFrame:
     """Draw shop sessions whose events (derived review/chat visits included) total ``n_events``.
 
     Returns one row per session with the customer index, day, channel, device, category,
-    tier, block sizes, funnel outcome and the probabilities used.
+    tier, block sizes, funnel outcome and the probabilities used. The category is drawn
+    from the customer's row of ``affinity`` (customers x categories) when given, else it
+    is the favourite category 60 % of the time and a uniform one otherwise. With
+    ``anomalies``, the extra sessions of the price error (column ``deal``) and the effects
+    of late deliveries (column ``late``) are drawn before the sessions are cut to
+    ``n_events``. ``frame.attrs`` holds the ``scale`` of the visit rates and the share of
+    drawn sessions kept (``keep``).
 
     Examples
     --------
@@ -128,6 +137,13 @@ def draw_sessions(
         m = kk == j
         day[m] = np.searchsorted(cum_k[j], u[m], side="right") - 1
     day = np.clip(day, pop.active_from[cust], pop.active_to[cust] - 1)
+    deal = np.zeros(s, dtype=bool)
+    if anomalies is not None:
+        extra = deal_visits(rng, anomalies, pop, s, len(cal))
+        cust = np.concatenate([cust, extra])
+        day = np.concatenate([day, np.full(len(extra), anomalies.price_day)])
+        deal = np.concatenate([deal, np.ones(len(extra), dtype=bool)])
+        s, kk = len(cust), k[cust]
 
     p_chan = np.array([CHANNELS[c]["session"] for c in CHANNEL_NAMES])
     channel = np.where(
@@ -138,8 +154,16 @@ def draw_sessions(
         pop.device[cust],
         rng.choice(len(DEVICES), s, p=np.array(list(DEVICES.values()))),
     )
-    category = np.where(rng.random(s) < 0.6, pop.favourite[cust], rng.integers(0, n_categories, s))
+    if affinity is None:
+        fav = rng.random(s) < 0.6
+        category = np.where(fav, pop.favourite[cust], rng.integers(0, n_categories, s))
+    else:
+        cum = np.cumsum(affinity, axis=1)[cust]
+        category = np.minimum((cum <= rng.random(s)[:, None] * cum[:, -1:]).sum(axis=1),
+                              n_categories - 1)  # fmt: skip
     tier = (rng.random(s) >= type_array("budget_share")[kk]).astype(np.int64)
+    if deal.any():
+        category[deal], tier[deal] = anomalies.price_category, anomalies.price_tier
 
     p = {}
     for stage in STAGES:
@@ -216,11 +240,18 @@ def draw_sessions(
             "p_purchase": p["purchase"],
         }
     )
+    frame["deal"] = deal
+    if anomalies is not None:
+        late_sessions(rng, frame, anomalies, pop)
+    else:
+        frame["late"] = False
     blocks = [*SHOP_BLOCKS, "n_review", "postchat"]
     frame["n_events"] = frame[blocks].sum(axis=1)
     order = rng.permutation(s)
     keep = np.sort(order[np.cumsum(frame["n_events"].to_numpy()[order]) <= n_events])
-    return frame.iloc[keep].reset_index(drop=True)
+    out = frame.iloc[keep].reset_index(drop=True)
+    out.attrs = {"scale": float(scale), "keep": len(keep) / max(s, 1)}
+    return out
 
 
 def session_starts(

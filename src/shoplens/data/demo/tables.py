@@ -13,6 +13,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from shoplens.data.demo.anomalies import P_LATE_NEGATIVE
 from shoplens.data.demo.behaviour import EVENT_BLOCKS, ShopEvents
 from shoplens.data.demo.catalog import CATEGORY_KEYS, Catalog
 from shoplens.data.demo.chats import write_conversation
@@ -168,8 +169,10 @@ def build_reviews(
     sess: pd.DataFrame,
     catalog: Catalog,
     pop: Population,
+    order_of: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Review rows and their labels (review_id, sentiment, rating, aspects JSON, per-aspect)."""
+    """Review rows and their labels (review_id, order_id, sentiment, rating, aspects JSON,
+    per-aspect polarities)."""
     rv = events[events["block"] == _REVIEW]
     n = len(rv)
     rid = ids("R", n, 7)
@@ -181,11 +184,18 @@ def build_reviews(
     p = sentiment_probabilities(catalog.quality[item], returned, churning)
     u = rng.random(n)
     sent = np.minimum((u[:, None] > np.cumsum(p, axis=1)).sum(axis=1), 2)
+    late = sess["late"].to_numpy()[s]  # late deliveries: mostly negative, about logistics
+    sent = np.where(late & (rng.random(n) < P_LATE_NEGATIVE), 0, sent)
     rows, labels = [], []
     for i in range(n):
         lang = pop.lang[cust[i]]
         sentiment = SENTIMENTS[sent[i]]
         rating, aspects = draw_labels(rng, sentiment, CATEGORY_KEYS[catalog.category[item[i]]])
+        if late[i]:
+            aspects = {
+                "logistics": "negative",
+                **{a: v for a, v in aspects.items() if a != "logistics"},
+            }
         name = (catalog.short_zh if lang == "zh" else catalog.short_en)[item[i]]
         title, text = write_review(rng, lang, sentiment, aspects, name)
         rows.append((rating, title, text, lang))
@@ -216,6 +226,7 @@ def build_reviews(
     truth = pd.DataFrame(labels, columns=cols) if labels else pd.DataFrame(columns=cols)
     truth.insert(0, "review_id", rid)
     truth.insert(1, "item_id", reviews["item_id"].to_numpy())
+    truth.insert(2, "order_id", order_of[s])
     truth["rating"] = truth["rating"].astype(float)
     return reviews, truth
 
