@@ -150,7 +150,7 @@ def test_series_match_pandas(warehouse, level, measure, freq):
 
 
 def test_series_errors(duck):
-    with pytest.raises(InputError, match="no orders"):
+    with pytest.raises(InputError, match="no rows"):
         sales_series(duck)
     _load(duck, _shop())
     with pytest.raises(InputError, match="unknown level"):

@@ -103,8 +103,17 @@ def _series_alerts(
     alpha: float,
     min_zero_run: int,
     windows: tuple[int, ...],
+    min_size: float = 5.0,
 ) -> list[dict]:
-    fit = CalendarGLM("D").fit(ds, y, x)
+    # quiet series get a stiffer baseline (a straight trend, one yearly wave)
+    simple = {"fourier": 1, "knots_every": None} if y.mean() < 1 else {}
+    try:
+        fit = CalendarGLM("D", **simple).fit(ds, y, x)
+    except (ValueError, np.linalg.LinAlgError):  # IRLS diverged on a degenerate series
+        try:
+            fit = CalendarGLM("D", fourier=0, knots_every=None).fit(ds, y, x)
+        except (ValueError, np.linalg.LinAlgError):
+            return []
     mu = fit.predict(ds, x)
     up, down = fit.tail_probabilities(y, mu)
     found: list[dict] = []
@@ -140,7 +149,9 @@ def _series_alerts(
             obs, exp_ = float(y[a : b + 1].sum()), float(mu[a : b + 1].sum())
             pu, pd_ = _sum_tails(fit, obs, exp_)
             p = pu if direction == "spike" else pd_
-            if p < alpha:
+            # a handful of units is no news, whatever the model says about a quiet item
+            big = obs >= min_size and obs >= 2 * exp_ if direction == "spike" else exp_ >= min_size
+            if p < alpha and big:
                 found.append({"kind": direction, "a": a, "b": b, "p": p})
     rows = []
     for f in found:
@@ -209,7 +220,10 @@ def sales_alerts(
     alpha: float = 1e-4,
     min_zero_run: int = 3,
     windows: tuple[int, ...] = (1, 7),
-    min_mean: float = 0.5,
+    min_mean: float = 0.05,
+    min_size: float = 5.0,
+    top: int | None = None,
+    kinds: tuple[str, ...] = ("spike", "drop", "stockout"),
     since: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Alerts on daily series ``df`` (``unique_id, ds, y``; counts work best: units, orders).
@@ -227,6 +241,13 @@ def sales_alerts(
         Shortest run of zero days that can be a stock-out.
     min_mean
         Series averaging fewer than this per day are skipped (too sparse to judge).
+    min_size
+        A spike needs at least this many (and twice the expected), a drop this many
+        expected: a few units more or less on a quiet item is no news.
+    top
+        Only the ``top`` series by total volume (the items that matter most).
+    kinds
+        The kinds kept (``("stockout",)`` for item views: a vanished item).
     since
         Keep only alerts that end on or after this day.
 
@@ -236,16 +257,22 @@ def sales_alerts(
         :data:`ALERT_COLUMNS`, most severe first.
     """
     rows = []
+    if top is not None:
+        keep = df.groupby("unique_id")["y"].sum().nlargest(top).index
+        df = df[df["unique_id"].isin(keep)]
     for uid, g in df.sort_values("ds").groupby("unique_id", sort=True):
         y = g["y"].to_numpy(dtype=float)
         if len(y) < 56 or y.mean() < min_mean:
             continue
         ds = pd.DatetimeIndex(g["ds"])
         x = calendar.features(ds) if calendar is not None else pd.DataFrame(index=range(len(y)))
-        rows.extend(_series_alerts(str(uid), ds, y, x, alpha, min_zero_run, windows))
+        rows.extend(_series_alerts(str(uid), ds, y, x, alpha, min_zero_run, windows, min_size))
     if not rows:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     out = pd.DataFrame(rows)
+    out = out[out["kind"].isin(kinds)]
+    if out.empty:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
     if since is not None:
         out = out[out["end"] >= pd.Timestamp(since).tz_localize(None)]
     texts = [_explain(r, level, measure) for r in out.to_dict("records")]

@@ -21,7 +21,7 @@ from shoplens.insight.forecast.calendars import Calendar
 from shoplens.insight.forecast.effects import event_effects
 from shoplens.insight.forecast.models.forecaster import Forecaster
 from shoplens.insight.forecast.sentiment import sentiment_alerts, sentiment_frame
-from shoplens.insight.forecast.series import sales_series
+from shoplens.insight.forecast.series import activity_series, sales_series
 from shoplens.insight.forecast.trends import trends
 from shoplens.warehouse import store_table
 
@@ -67,8 +67,10 @@ def compute_forecasts(
         ("total", "orders"),
         ("category", "units"),
         ("region", "orders"),
-        ("item", "units"),
+        ("item", "orders"),
+        ("item", "views"),
     ),
+    alert_top_items: int = 200,
     alert_since: str | None = None,
     progress: Callable[[str], object] | None = None,
 ) -> ForecastRun:
@@ -110,8 +112,14 @@ def compute_forecasts(
     say("alerts")
     alerts = []
     for level, m in alert_levels:
-        s = sales_series(con, level=level, measure=m).to_pandas()
-        alerts.append(sales_alerts(s, calendar, level=level, measure=m, since=alert_since))
+        kw: dict[str, Any] = {"since": alert_since}
+        if m == "views":  # views show a vanished item; their lumpy spikes are no news
+            s = activity_series(con, event_type="view").to_pandas()
+            kw.update(kinds=("stockout",), top=alert_top_items // 2)
+        else:
+            s = sales_series(con, level=level, measure=m).to_pandas()
+            kw["top"] = alert_top_items if level == "item" else None
+        alerts.append(sales_alerts(s, calendar, level=level, measure=m, **kw))
     alerts.append(sentiment_alerts(sentiment_frame(con), since=alert_since))
     alerts = [a for a in alerts if len(a)]
     return ForecastRun(

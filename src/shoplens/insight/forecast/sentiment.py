@@ -109,17 +109,89 @@ def sentiment_frame(con: BaseBackend) -> pd.DataFrame:
     return frame[cols]
 
 
+def _rolling(x: np.ndarray, w: int) -> np.ndarray:
+    """Sums of ``w`` consecutive columns, per row."""
+    c = np.cumsum(np.pad(x, ((0, 0), (1, 0))), axis=1)
+    return c[:, w:] - c[:, :-w]
+
+
+def _surges(
+    dim: str,
+    aspect: str,
+    n_gw: pd.DataFrame,
+    k_gw: pd.DataFrame,
+    p_all: float,
+    windows: Sequence[int],
+    alpha: float,
+    min_count: int,
+    min_ratio: float,
+    prior: float,
+) -> list[dict]:
+    """Runs of weeks whose negative count is improbably high, per group (one aspect)."""
+    from shoplens.insight.forecast.alerts import _runs
+
+    n, k = n_gw.to_numpy(dtype=float), k_gw.to_numpy(dtype=float)
+    n_g, k_g = n.sum(axis=1, keepdims=True), k.sum(axis=1, keepdims=True)
+
+    def test(kw, nw):  # type: ignore[no-untyped-def]
+        p0 = np.clip((k_g - kw + prior * p_all) / (n_g - nw + prior), 1e-6, 1 - 1e-6)
+        p = stats.binom.sf(kw - 1, nw, p0)
+        return p, p0, (p < alpha) & (kw >= min_count) & (kw >= min_ratio * nw * p0)
+
+    flag = np.zeros_like(k, dtype=bool)
+    for w in windows:
+        if w > k.shape[1]:
+            continue
+        kw, nw = _rolling(k, w), _rolling(n, w)
+        hit = test(kw, nw)[2]
+        for g, i in zip(*np.nonzero(hit), strict=True):
+            flag[g, i : i + w] |= k[g, i : i + w] > 0
+    rows = []
+    for g in np.flatnonzero(flag.any(axis=1)):
+        for a, b in _runs(flag[g]):
+            kk, nn = k[g, a : b + 1].sum(), n[g, a : b + 1].sum()
+            p0 = float(
+                np.clip((k_g[g, 0] - kk + prior * p_all) / (n_g[g, 0] - nn + prior), 1e-6, 1 - 1e-6)
+            )
+            p = float(stats.binom.sf(kk - 1, nn, p0))
+            if not (p < alpha and kk >= min_count and kk >= min_ratio * nn * p0):
+                continue
+            lo, hi = stats.binom.ppf([0.025, 0.975], nn, p0)
+            rows.append(
+                {
+                    "dim": dim,
+                    "unique_id": str(n_gw.index[g]),
+                    "aspect": aspect,
+                    "start": n_gw.columns[a],
+                    "weeks": b - a + 1,
+                    "observed": kk,
+                    "n": nn,
+                    "expected": nn * p0,
+                    "lo": lo,
+                    "hi": hi,
+                    "p_value": p,
+                    "share": p0,
+                }
+            )
+    return rows
+
+
 def sentiment_alerts(
     texts: pd.DataFrame,
     *,
     dims: Sequence[str] = ("region", "brand", "item_id"),
-    alpha: float = 1e-4,
+    windows: Sequence[int] = (1, 2, 4),
+    alpha: float = 1e-5,
     min_count: int = 5,
     min_ratio: float = 2.0,
     prior: float = 50.0,
     since: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Weekly negative-surge alerts per ``dims`` group and aspect (``(any)``: any negative).
+    """Negative-surge alerts per ``dims`` group and aspect (``(any)``: any negative).
+
+    Counts are tested over 1, 2 and 4 consecutive weeks (``windows``), so a wave spread
+    over a month is found as surely as a one-week burst; touching flagged weeks become one
+    alert, scored again over its whole span.
 
     ``texts`` is a :func:`sentiment_frame`. Returns :data:`ALERT_COLUMNS` with
     ``source = "sentiment"``, ``kind = "negative_surge"``, observed and expected counts of
@@ -135,44 +207,32 @@ def sentiment_alerts(
     flags["(any)"] = base["negative"].astype(int).to_numpy()
     aspects = list(flags.columns)
     rows = []
+    p_all = flags[aspects].mean()
     for dim in dims:
         if dim not in base or base[dim].isna().all():
             continue
         frame = pd.concat([base[[dim, "week"]].reset_index(drop=True), flags], axis=1)
         frame = frame.dropna(subset=[dim])
-        n_gw = frame.groupby([dim, "week"]).size()
-        k_gw = frame.groupby([dim, "week"])[aspects].sum()
-        n_g = n_gw.groupby(level=0).sum()
-        k_g = k_gw.groupby(level=0).sum()
-        p_all = flags[aspects].mean()
+        weeks = pd.date_range(frame["week"].min(), frame["week"].max(), freq="7D")
+        n_gw = frame.groupby([dim, "week"]).size().unstack(fill_value=0)
+        n_gw = n_gw.reindex(columns=weeks, fill_value=0)
         for aspect in aspects:
-            k = k_gw[aspect].to_numpy(dtype=float)
-            n = n_gw.to_numpy(dtype=float)
-            groups = n_gw.index.get_level_values(0)
-            other_k = k_g[aspect].reindex(groups).to_numpy() - k
-            other_n = n_g.reindex(groups).to_numpy() - n
-            p0 = (other_k + prior * p_all[aspect]) / (other_n + prior)
-            p0 = np.clip(p0, 1e-6, 1 - 1e-6)
-            p = stats.binom.sf(k - 1, n, p0)
-            hit = (p < alpha) & (k >= min_count) & (k >= min_ratio * n * p0)
-            for i in np.flatnonzero(hit):
-                group, week = n_gw.index[i]
-                lo, hi = stats.binom.ppf([0.025, 0.975], n[i], p0[i])
-                rows.append(
-                    {
-                        "dim": dim,
-                        "unique_id": str(group),
-                        "aspect": aspect,
-                        "start": week,
-                        "observed": k[i],
-                        "n": n[i],
-                        "expected": n[i] * p0[i],
-                        "lo": lo,
-                        "hi": hi,
-                        "p_value": float(p[i]),
-                        "share": p0[i],
-                    }
+            k_gw = frame.groupby([dim, "week"])[aspect].sum().unstack(fill_value=0)
+            k_gw = k_gw.reindex(index=n_gw.index, columns=weeks, fill_value=0)
+            rows.extend(
+                _surges(
+                    dim,
+                    aspect,
+                    n_gw,
+                    k_gw,
+                    float(p_all[aspect]),
+                    windows,
+                    alpha,
+                    min_count,
+                    min_ratio,
+                    prior,
                 )
+            )
     if not rows:
         return pd.DataFrame(columns=ALERT_COLUMNS)
     out = pd.DataFrame(rows)
@@ -184,20 +244,21 @@ def sentiment_alerts(
     out = out[keep].reset_index(drop=True)
     if since is not None:
         out = out[out["start"] + pd.Timedelta(days=6) >= pd.Timestamp(since).tz_localize(None)]
-    out["end"] = out["start"] + pd.Timedelta(days=6)
-    out["days"] = 7
+    out["end"] = out["start"] + pd.to_timedelta(7 * out["weeks"] - 1, unit="D")
+    out["days"] = 7 * out["weeks"]
     en, zh = [], []
     for r in out.to_dict("records"):
         what = "negative texts" if r["aspect"] == "(any)" else f"negative {r['aspect']} mentions"
         en.append(
             f"{what.capitalize()} for {_DIM_EN[r['dim']]} {r['unique_id']}: {r['observed']:.0f}"
-            f" of {r['n']:.0f} texts in the week of {r['start']:%Y-%m-%d}"
+            f" of {r['n']:.0f} texts in the {r['weeks']} week(s) from {r['start']:%Y-%m-%d}"
             f" ({r['observed'] / r['n']:.0%}), against {r['share']:.0%} usually"
             f" (expected {r['expected']:.1f}, 95% up to {r['hi']:.0f})."
         )
         zh.append(
             f"{_DIM_ZH[r['dim']]}{r['unique_id']} 关于{ASPECT_ZH.get(r['aspect'], r['aspect'])}"
-            f"的负面反馈激增:{r['start']:%Y-%m-%d} 这周 {r['n']:.0f} 条中有 {r['observed']:.0f} 条"
+            f"的负面反馈激增:{r['start']:%Y-%m-%d} 起 {r['weeks']} 周内 {r['n']:.0f} 条中有"
+            f" {r['observed']:.0f} 条"
             f"({r['observed'] / r['n']:.0%}),平时约 {r['share']:.0%}"
             f"(预期 {r['expected']:.1f} 条,95% 上限 {r['hi']:.0f} 条)。"
         )

@@ -31,7 +31,7 @@ from ibis.backends import BaseBackend
 
 from shoplens.errors import InputError
 
-__all__ = ["FREQS", "LEVELS", "MEASURES", "period_starts", "sales_series"]
+__all__ = ["FREQS", "LEVELS", "MEASURES", "activity_series", "period_starts", "sales_series"]
 
 Level = Literal["total", "category", "item", "region", "channel", "brand"]
 Measure = Literal["revenue", "orders", "units"]
@@ -110,7 +110,7 @@ def period_starts(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.Datet
 def _bounds(t: ir.Table) -> tuple[pd.Timestamp, pd.Timestamp]:
     lo, hi = t.aggregate(lo=t.ts.min(), hi=t.ts.max()).execute().iloc[0]
     if pd.isna(lo):
-        raise InputError("no orders to build sales series from: ingest orders and order_items")
+        raise InputError("no rows to build series from: ingest orders, order_items and events")
     lo, hi = (pd.Timestamp(x) for x in (lo, hi))
     lo = lo.tz_localize("UTC") if lo.tzinfo is None else lo.tz_convert("UTC")
     hi = hi.tz_localize("UTC") if hi.tzinfo is None else hi.tz_convert("UTC")
@@ -174,6 +174,11 @@ def sales_series(
         "orders": lambda g: g.order_id.nunique(),
     }[measure]
     sums = t.group_by(["unique_id", "ds"]).agg(y=agg(t).cast("float64"))
+    return _on_grid(sums, periods)
+
+
+def _on_grid(sums: ir.Table, periods: pd.DatetimeIndex) -> ir.Table:
+    """``sums`` (unique_id, ds, y) on every period from each series' first one: zeros filled."""
     first = sums.group_by("unique_id").agg(first=sums.ds.min())
     grid_frame = pd.DataFrame({"ds": periods.tz_localize(None)})
     grid = ibis.memtable(grid_frame).cast({"ds": "timestamp"})
@@ -183,6 +188,33 @@ def sales_series(
     return j.select(unique_id=g.unique_id, ds=g.ds, y=j.y.fill_null(0.0)).order_by(
         ["unique_id", "ds"]
     )
+
+
+def activity_series(con: BaseBackend, *, event_type: str = "view", freq: str = "D") -> ir.Table:
+    """Events of ``event_type`` per item and period (``unique_id`` = item id), zeros filled.
+
+    Views are tens of times more frequent than orders, so an item that vanished (a
+    stock-out that delists it, a broken listing) shows in them long before its sales do.
+
+    Examples
+    --------
+    >>> import pandas as pd, shoplens
+    >>> con = shoplens.connect("duckdb", ":memory:")
+    >>> con.insert("events", pd.DataFrame({"event_id": ["1", "2"], "customer_id": "c",
+    ...     "ts": pd.to_datetime(["2025-01-01 10:00", "2025-01-03 09:00"], utc=True),
+    ...     "type": "view", "item_id": "a"}))
+    >>> activity_series(con).execute()["y"].tolist()
+    [1.0, 0.0, 1.0]
+    """
+    check_frequency(freq)
+    ev = con.table("events")
+    lo, hi = _bounds(ev)
+    periods = period_starts(lo, hi, freq)
+    t = ev.filter((ev.type == event_type) & ev.item_id.notnull())
+    t = t.filter((t.ts >= periods[0].to_pydatetime()) & (t.ts < hi.to_pydatetime()))
+    t = t.mutate(unique_id=t.item_id, ds=t.ts.truncate(FREQS[freq][0]).cast("timestamp"))
+    sums = t.group_by(["unique_id", "ds"]).agg(y=t.count().cast("float64"))
+    return _on_grid(sums, periods)
 
 
 #: main season length of each frequency
