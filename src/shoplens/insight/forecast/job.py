@@ -171,7 +171,9 @@ def store_results(con: BaseBackend, run: ForecastRun) -> None:
         if "start" in data and "end" in data:
             data["start"] = pd.to_datetime(data["start"]).astype("datetime64[us]")
             data["end"] = pd.to_datetime(data["end"]).astype("datetime64[us]")
-        store_table(con, name, ibis.memtable(data))
+        table = ibis.memtable(data)
+        nulls = {c: "string" for c, d in table.schema().items() if d.is_null()}
+        store_table(con, name, table.cast(nulls) if nulls else table)
 
 
 def read_table(con: BaseBackend, name: str) -> pd.DataFrame | None:
