@@ -421,6 +421,7 @@ def _add_parts() -> None:
         "serve",
         "keys",
         "campaign",
+        "forecast",
     ):
         try:
             module = import_module(f"shoplens.cli.{name}")
