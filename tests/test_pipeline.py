@@ -19,6 +19,13 @@ from shoplens.pipeline import PARTS, Part, available_parts, run_pipeline, write_
 WANT = {
     "journeys": ["journeys", "journeys-paths", "journeys-retention"],
     "insight": ["what-customers-say"],
+    "forecast": [
+        "forecast",
+        "forecast-events",
+        "forecast-backtest",
+        "forecast-trends",
+        "forecast-alerts",
+    ],
     "lifecycle": [
         "lifecycle-segments",
         "lifecycle-stages",
@@ -26,6 +33,9 @@ WANT = {
         "lifecycle-p-alive",
         "lifecycle-churn",
     ],
+    "recommend": ["recommend-models", "recommend-weights", "recommend-served", "recommend-ctr"],
+    "assistant": ["customer-service-assistant"],
+    "campaigns": ["campaigns"],
 }
 OVERVIEW = ["overview", "reconciliation", "activity"]
 
@@ -124,4 +134,13 @@ def test_any_other_import_error_fails_loudly(duck, tmp_path, part):
 def test_an_empty_warehouse_says_what_each_part_needs(duck, tmp_path):
     result = run_pipeline(duck, report_dir=tmp_path)
     html = result.report_path.read_text(encoding="utf-8")
-    assert _anchors(html) == [*OVERVIEW, "journeys", "what-customers-say", "lifecycle"]
+    assert _anchors(html) == [
+        *OVERVIEW,
+        "journeys",
+        "what-customers-say",
+        "forecast",
+        "lifecycle",
+        "recommend",
+        "customer-service-assistant",
+        "campaigns",
+    ]

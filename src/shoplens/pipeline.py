@@ -31,7 +31,7 @@ entry::
 Examples
 --------
 >>> [p.name for p in PARTS]
-['journeys', 'insight', 'lifecycle', 'recommend', 'assistant', 'campaigns']
+['journeys', 'insight', 'forecast', 'lifecycle', 'recommend', 'assistant', 'campaigns']
 """
 
 from __future__ import annotations
@@ -119,6 +119,13 @@ PARTS: tuple[Part, ...] = (
         "shoplens.insight.report:insight_sections",
         extra="nlp",
         requires=("jieba",),
+    ),
+    Part(
+        "forecast",
+        "shoplens.insight.forecast.report:run_forecast",
+        "shoplens.insight.forecast.report:forecast_sections",
+        extra="forecast",
+        requires=("statsforecast", "mlforecast", "holidays"),
     ),
     Part(
         "lifecycle",

@@ -24,7 +24,7 @@ import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from shoplens.errors import ShopLensError
+from shoplens.errors import InputError, ShopLensError
 from shoplens.report.build import Section, table_html
 
 __all__ = ["TABLES", "campaigns_sections", "run_campaigns"]
@@ -107,12 +107,16 @@ def run_campaigns(con: BaseBackend, *, demo_dir: str | Path | None = None, backe
     recs = None
     if {"guidance_recommendations", "items"} <= set(con.list_tables()):
         r = con.table("guidance_recommendations")
-        it = con.table("items").select("item_id", "price")
+        it = con.table("items").select("item_id", "title", "price")
         recs = r.join(it, "item_id").select("customer_id", "rank", "title", "price").execute()
     store_messages(con, write_messages(plan, customers=customers, recommendations=recs,
                                        backend=backend))  # fmt: skip
     if demo is not None:
-        measured, result = measure_plan(plan, demo)
+        try:
+            measured, result = measure_plan(plan, demo)
+        except InputError as exc:  # e.g. a plan that contacts nobody
+            log.info("plan not measured: %s", exc)
+            return
         store_experiment(con, measured)
         _store_results(con, result, "nba-plan")
 

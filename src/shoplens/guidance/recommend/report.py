@@ -88,11 +88,10 @@ def run_recommend(
     progress: Callable[[str], object] | None = None,
 ) -> dict[str, Any]:
     """Fit, evaluate and store the recommender; returns the evaluation and the engine."""
+    from shoplens.guidance.recommend.data import last_activity
     from shoplens.guidance.recommend.evaluate import evaluate_recommenders, fit_engine
     from shoplens.guidance.recommend.feedback import ctr_by_model_position
     from shoplens.warehouse import store_table
-
-    from shoplens.guidance.recommend.data import last_activity
 
     if last_activity(con) is None:  # nothing to learn from: the view says so
         return {}
