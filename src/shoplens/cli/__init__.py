@@ -182,7 +182,7 @@ def part_app(help: str) -> typer.Typer:
 app = typer.Typer(
     cls=_Group,
     name="shoplens",
-    help="Customer intelligence for e-commerce: journeys, lifecycle and insight (guidance coming).",
+    help="Customer intelligence for e-commerce: journeys, lifecycle, insight and guidance.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",

@@ -9,7 +9,7 @@ import typer
 from shoplens.cli import part_app
 from shoplens.cli.text import app as text_app
 
-app = part_app("Insight: what customers say (text models); forecasts and trend alerts are coming.")
+app = part_app("Insight: what customers say (text models) and alerts on sales and sentiment.")
 app.add_typer(text_app, name="text")
 
 

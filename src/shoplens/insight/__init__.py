@@ -1,8 +1,9 @@
-"""Insight: what customers say - sentiment, aspects, entities and intents of reviews and chats.
+"""Insight: what customers say, and where the market goes.
 
-Available: :mod:`shoplens.insight.text` (the :class:`TextAnalyzer` and its classifiers)
-and the report's job and view in :mod:`shoplens.insight.report`. Coming: where the
-market goes (sales forecasts, trend and anomaly alerts).
+:mod:`shoplens.insight.text` (the :class:`TextAnalyzer` and its classifiers: sentiment,
+aspects, entities and intents of reviews and chats) with the report's job and view in
+:mod:`shoplens.insight.report`; :mod:`shoplens.insight.forecast` (sales series, the
+``Forecaster``, shopping calendars, backtests, trends and alerts).
 
 Examples
 --------
