@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
 from shoplens.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 app = part_app("Campaigns: audiences, next-best-action, messages and experiments.")
 experiment = part_app("Experiments: design (power), assign, analyze.")
@@ -27,6 +29,8 @@ def _show(frame: pd.DataFrame, title: str, limit: int = 20) -> None:
 
 
 def _read(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if path.suffix == ".csv":
         return pd.read_csv(path, dtype={"customer_id": str})
     if path.suffix == ".parquet":

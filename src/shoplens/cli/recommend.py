@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
 from shoplens.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 app = part_app("Recommendations: fit, evaluate, recommend for a customer, similar items.")
 

@@ -13,7 +13,8 @@ bought before its launch day.
 
 Examples
 --------
->>> draw_rows(np.random.default_rng(0), np.log([[0.0, 1.0], [1.0, 0.0]]), np.array([0, 1]))
+>>> never = -np.inf  # log of a zero probability
+>>> draw_rows(np.random.default_rng(0), np.array([[never, 0.0], [0.0, never]]), np.array([0, 1]))
 array([1, 0])
 """
 
