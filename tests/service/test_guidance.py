@@ -230,6 +230,12 @@ def test_chat_customer_comes_from_the_key(client, keys, customers):
     # another customer's conversation cannot be continued
     conv = sse(_chat(client, keys["assistant"], "Where is my order?"))[0][1]["conversation_id"]
     _error(_chat(client, keys["assistant2"], "Where is my order?", conv), 403, "customer_bound")
+    # ... nor once the service forgot it (a restart): the stored messages name the owner
+    bot, _ = client.app.state.service.loaded["assistant"]
+    bot._conversations.pop(conv)
+    _error(_chat(client, keys["assistant2"], "Where is my order?", conv), 403, "customer_bound")
+    again = sse(_chat(client, keys["assistant"], "Where is my order?", conv))
+    assert again[-1][1]["conversation_id"] == conv
 
 
 def test_chat_needs_a_customer_bound_assistant_key(client, keys):

@@ -164,6 +164,19 @@ def assistant(st: ServiceState) -> tuple[Any, threading.Lock]:
         return loaded
 
 
+def _stored_owner(st: ServiceState, conversation_id: str | None) -> str | None:
+    """The customer of a stored conversation (one not in memory, e.g. after a restart)."""
+    if not conversation_id:
+        return None
+    with st.warehouse.reader() as con:
+        if "messages" not in con.list_tables():
+            return None
+        m = con.table("messages")
+        owners = m.filter(m.conversation_id == conversation_id).select("customer_id").distinct()
+        found = owners.limit(2).execute()["customer_id"].tolist()
+    return None if not found else found[0] if len(found) == 1 else "(several)"
+
+
 def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
 
@@ -224,7 +237,8 @@ def chat(
     bot, lock = assistant(st)
     with lock:  # one turn at a time: the assistant keeps conversations in memory
         conv = bot._conversations.get(body.conversation_id) if body.conversation_id else None
-        if conv is not None and conv.customer_id != customer:
+        owner = conv.customer_id if conv is not None else _stored_owner(st, body.conversation_id)
+        if owner is not None and owner != customer:
             raise ApiError(403, "this conversation belongs to another customer", "customer_bound")
         try:
             conv = conv or bot.start(customer, body.conversation_id)
