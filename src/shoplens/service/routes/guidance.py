@@ -208,7 +208,14 @@ def final_event(turn: Any, conversation_id: str, stored: bool) -> dict[str, Any]
     responses={
         200: {
             "description": "server-sent events: `start`, then `delta` pieces, then `done`",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "type": "object",
+                        "description": "each event's data: a JSON object",
+                    }
+                }
+            },
         },
         409: {"description": "the key is bound to no customer"},
     },
