@@ -33,6 +33,7 @@ def service_home(tmp_path_factory, demo_warehouse):
 
     home = tmp_path_factory.mktemp("service-home")
     shutil.copy(demo_warehouse[0], home / "shoplens.duckdb")
+    _fit_recommender(home)
     store = KeyStore(home / "keys.json")
     customers = pd.read_parquet(demo_warehouse[1].files["customers"]).customer_id.tolist()
     keys = {
@@ -40,17 +41,38 @@ def service_home(tmp_path_factory, demo_warehouse):
         "reader": store.create("analyst", ["analytics:read"])[0],
         "writer": store.create("shop backend", ["events:write"])[0],
         "assistant": store.create("chat widget", ["assistant"], customer_id=customers[0])[0],
+        "assistant2": store.create("chat widget 2", ["assistant"], customer_id=customers[1])[0],
         "bound_writer": store.create("one customer", ["events:write"], customers[0])[0],
         "bound_reader": store.create("portal", ["analytics:read"], customers[0])[0],
     }
     return home, keys, customers
 
 
+def _fit_recommender(home):
+    """Fit and save the recommender as the main job does, where the service looks for it."""
+    import warnings
+
+    from shoplens.guidance.recommend.report import run_recommend
+
+    con = connect("duckdb", home / "shoplens.duckdb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_recommend(con, max_customers=5, save_to=home / "models" / "recommender")
+    con.disconnect()
+
+
 @pytest.fixture(scope="session")
 def settings(service_home):
     from shoplens.service import ServiceSettings
 
-    return ServiceSettings(home=service_home[0], drain_interval=0.05, rate_burst=10_000)
+    # the assistant on BM25 and keyword rules: no e5 or sentiment model to load in tests
+    return ServiceSettings(
+        home=service_home[0],
+        drain_interval=0.05,
+        rate_burst=10_000,
+        assistant_embed=False,
+        assistant_sentiment=False,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -93,6 +93,18 @@ def test_dashboard_in_a_browser(live, client, keys, customers, tmp_path):
         assert page.locator("#timeline table tbody tr").count() > 0
         page.screenshot(path=str(tmp_path / "customer-360.png"), full_page=True)
 
+        # the assistant, tried from the guidance page with a customer-bound key
+        page.goto(f"{live}/dashboard/guidance")
+        page.fill("#try-key", keys["assistant"])
+        page.fill("#try-text", "Can I pay cash on delivery?")
+        page.click("#try-send")
+        page.wait_for_selector("#try-answer[data-done]", state="attached")
+        meta = page.locator("#try-meta").inner_text()
+        assert page.locator("#try-answer").get_attribute("data-done") == "ok", meta
+        assert page.locator("#try-answer").inner_text().strip()
+        assert "payment#methods" in meta
+        page.screenshot(path=str(tmp_path / "assistant-try.png"), full_page=True)
+
         # the language switch
         page.click("#lang-switch")
         assert page.locator("#nav-journeys").inner_text() == "用户旅程"
@@ -104,4 +116,4 @@ def test_dashboard_in_a_browser(live, client, keys, customers, tmp_path):
         assert page.url.endswith("/dashboard/login")
         browser.close()
     assert errors == []
-    assert len(list(tmp_path.glob("*.png"))) == 6
+    assert len(list(tmp_path.glob("*.png"))) == 7

@@ -44,6 +44,13 @@ class ServiceSettings(BaseSettings):
     session_seconds: int = 8 * 3600
     #: send the session cookie only over HTTPS (set behind a TLS proxy)
     secure_cookies: bool = False
+    #: the fitted recommender (default ``$SHOPLENS_HOME/models/recommender``, where
+    #: ``shoplens recommend fit`` and the main job save it)
+    recommender_dir: Path | None = None
+    #: the assistant's hybrid retrieval with e5 embeddings (off: BM25 only)
+    assistant_embed: bool = True
+    #: the assistant's sentiment handoff rule with the text analyzer (off: keywords only)
+    assistant_sentiment: bool = True
 
     @property
     def base(self) -> Path:
@@ -59,6 +66,13 @@ class ServiceSettings(BaseSettings):
     def keys_path(self) -> Path:
         """The file of hashed API keys."""
         return Path(self.keys_file) if self.keys_file else self.base / "keys.json"
+
+    @property
+    def recommender_path(self) -> Path:
+        """The folder of the fitted recommender."""
+        if self.recommender_dir:
+            return Path(self.recommender_dir)
+        return self.base / "models" / "recommender"
 
     @property
     def journal_dir(self) -> Path:

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from ibis.backends import BaseBackend
 
 from shoplens.errors import WarehouseError
+
+T = TypeVar("T")
 
 
 class Warehouse:
@@ -79,6 +81,25 @@ class Warehouse:
         frame = pd.DataFrame(events)
         with self._write_lock:
             return load_frame(self.con, frame, "events", source="api:/v1/events", fmt="api")
+
+    def write(self, fn: Callable[[BaseBackend], T]) -> T:
+        """Run ``fn(connection)`` on the writer connection, under the writer lock.
+
+        The one way besides the journal drain that the service writes (the assistant's
+        turns): the same connection and lock, so there is still one writer.
+        """
+        if self.read_only:
+            raise WarehouseError("the warehouse is open read-only")
+        with self._write_lock:
+            return fn(self.con)
+
+    def dedicated_reader(self) -> BaseBackend:
+        """An Ibis backend over a cursor of its own (for a long-lived, locked user)."""
+        import ibis
+
+        cursor = self.con.con.cursor()
+        cursor.execute("SET TimeZone = 'UTC'")
+        return ibis.duckdb.from_connection(cursor)
 
     def ping(self) -> bool:
         """Whether a query runs."""

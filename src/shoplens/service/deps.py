@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, Request
@@ -27,6 +27,8 @@ class ServiceState:
     drainer: Any
     metrics: Any
     limiter: Any
+    #: what the guidance routes load once (the recommender, the assistant), and its lock
+    loaded: dict[str, Any] = field(default_factory=dict)
 
 
 def state(request: Request) -> ServiceState:

@@ -24,6 +24,13 @@ TEXT: dict[str, dict[str, str]] = {
         "breakdown": "Breakdown",
         "none": "none",
         "churn_list": "Highest churn risk",
+        "try_assistant": "Assistant: try it",
+        "try_help": (
+            "Paste an assistant key (bound to one customer): the assistant answers as that "
+            "customer."
+        ),
+        "try_message": "Message",
+        "try_send": "Send",
         "timeline": "Recent timeline",
         "recommendations": "Recommendations",
         "drivers": "Stored figures behind the churn risk",
@@ -56,6 +63,10 @@ TEXT: dict[str, dict[str, str]] = {
         "breakdown": "细分维度",
         "none": "无",
         "churn_list": "流失风险最高的客户",
+        "try_assistant": "智能客服：试一试",
+        "try_help": "粘贴一个绑定客户的 assistant 密钥：客服将以该客户的身份回答。",
+        "try_message": "消息",
+        "try_send": "发送",
         "timeline": "最近的行为时间线",
         "recommendations": "推荐商品",
         "drivers": "流失风险依据(已存储的指标)",

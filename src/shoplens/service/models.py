@@ -126,3 +126,63 @@ class TextsOut(BaseModel):
     """One analysis per text, in order."""
 
     items: list[dict[str, Any]]
+
+
+class SessionEvent(BaseModel):
+    """One event of the customer's current session (not stored by this call)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(min_length=1, max_length=64, description="view, search, add_to_cart, ...")
+    item_id: str | None = Field(default=None, max_length=128)
+    query: str | None = Field(default=None, max_length=2000)
+
+
+class RecommendIn(BaseModel):
+    """Whom to recommend for: a customer id and/or the current session's events."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="default: the key's customer; without one, the session alone",
+    )
+    events: list[SessionEvent] = Field(default_factory=list, max_length=200)
+    n: int = Field(default=10, ge=1, le=100)
+
+
+class RecommendedItem(BaseModel):
+    """One ranked item and why it is there."""
+
+    rank: int
+    item_id: str
+    title: str
+    score: float
+    model: str
+    reason: str
+
+
+class Recommendations(BaseModel):
+    """A served list; each item is recorded as an ``impression`` event."""
+
+    request_id: str
+    customer_id: str
+    model_version: str | None = None
+    items: list[RecommendedItem]
+
+
+class ChatIn(BaseModel):
+    """A customer's message; the customer is the key's, never the body's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=4000)
+    conversation_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="continue this conversation (default: a new one)",
+    )

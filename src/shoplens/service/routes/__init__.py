@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from shoplens.service.routes import analytics, customers, dashboard, events, health, text
+from shoplens.service.routes import (
+    analytics,
+    customers,
+    dashboard,
+    events,
+    guidance,
+    health,
+    text,
+)
 
 ROUTERS = [
     health.router,
@@ -10,5 +18,6 @@ ROUTERS = [
     customers.router,
     analytics.router,
     text.router,
+    guidance.router,
     dashboard.router,
 ]

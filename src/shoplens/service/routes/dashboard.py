@@ -192,6 +192,8 @@ def _page(slug: str):  # type: ignore[no-untyped-def]
             template, extra["step_choices"] = "journeys.html", STEP_CHOICES
         if page.slug == "customers":
             sections = [_churn_list(con, t), *sections]
+        if page.slug == "guidance":
+            sections = [_try_assistant(t), *sections]
         return _render(
             request,
             template,
@@ -204,6 +206,61 @@ def _page(slug: str):  # type: ignore[no-untyped-def]
 
     show.__name__ = f"page_{page.label}"
     return show
+
+
+def _try_assistant(t: dict[str, str]) -> Any:
+    """A form that sends a message to ``POST /v1/assistant/chat`` with a pasted key.
+
+    The dashboard's own key is bound to no customer, so the chat needs an ``assistant``
+    key: the answer is that key's customer's, exactly as a shop's chat widget gets it.
+    """
+    import html
+
+    from shoplens.report.build import Section
+
+    e = {k: html.escape(t[k]) for k in ("try_help", "try_message", "try_send", "api_key")}
+    body = f"""<p class="muted">{e["try_help"]}</p>
+<p><input id="try-key" type="password" placeholder="{e["api_key"]}" size="48" autocomplete="off">
+<input id="try-text" placeholder="{e["try_message"]}" size="48" value="How do I return an item?">
+<button id="try-send">{e["try_send"]}</button></p>
+<div id="try-answer" style="white-space:pre-wrap"></div><div id="try-meta" class="muted"></div>
+<script>
+(function () {{
+  var conv = null;
+  document.getElementById("try-send").addEventListener("click", function () {{
+    var out = document.getElementById("try-answer"), meta = document.getElementById("try-meta");
+    out.textContent = ""; meta.textContent = ""; delete out.dataset.done;
+    var body = {{message: document.getElementById("try-text").value}};
+    if (conv) {{ body.conversation_id = conv; }}
+    fetch("/v1/assistant/chat", {{method: "POST", headers: {{"Content-Type": "application/json",
+      "Authorization": "Bearer " + document.getElementById("try-key").value}},
+      body: JSON.stringify(body)}}).then(function (r) {{
+      if (!r.ok) {{
+        return r.json().then(function (j) {{
+          meta.textContent = j.error.message; out.dataset.done = "error";
+        }});
+      }}
+      return r.text().then(function (text) {{
+        text.trim().split("\\n\\n").forEach(function (block) {{
+          var ev = {{}};
+          block.split("\\n").forEach(function (l) {{
+            var i = l.indexOf(": "); ev[l.slice(0, i)] = l.slice(i + 2);
+          }});
+          var d = JSON.parse(ev.data);
+          if (ev.event === "start") {{ conv = d.conversation_id; }}
+          if (ev.event === "delta") {{ out.textContent += d.text; }}
+          if (ev.event === "done") {{
+            meta.textContent = "citations: " + d.citations.join(", ") + " · verified: " +
+              (d.verifier && d.verifier.ok) + (d.handoff ? " · handoff: " + d.handoff.reason : "");
+            out.dataset.done = "ok";
+          }}
+        }});
+      }});
+    }});
+  }});
+}})();
+</script>"""
+    return Section(t["try_assistant"], body, "try-assistant")
 
 
 def _churn_list(con: BaseBackend, t: dict[str, str]) -> Any:
