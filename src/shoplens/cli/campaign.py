@@ -6,9 +6,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
+from shoplens.cli import (
+    Engine,
+    WarehousePath,
+    _connect,
+    console,
+    part_app,
+    print_table,
+    write_rows,
+)
 from shoplens.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,12 +27,7 @@ app.add_typer(experiment, name="experiment")
 
 
 def _show(frame: pd.DataFrame, title: str, limit: int = 20) -> None:
-    table = Table(title=f"{title} ({len(frame):,} rows)")
-    for col in frame.columns:
-        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
-    for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*(f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row))
-    console.print(table)
+    print_table(frame, title, limit=limit)
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -39,12 +41,7 @@ def _read(path: Path) -> pd.DataFrame:
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
-    if path.suffix == ".csv":
-        frame.to_csv(path, index=False)
-    elif path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        raise InputError(f"--out must end in .csv or .parquet, got {path.name}")
+    write_rows(frame, path)
     console.print(f"written to [bold]{path}[/]")
 
 

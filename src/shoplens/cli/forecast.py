@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
+from shoplens.cli import Engine, WarehousePath, _connect, console, part_app, print_table
 from shoplens.errors import InputError
 
 app = part_app("Forecast: sales forecasts with shopping calendars, backtests and alerts.")
@@ -34,12 +33,7 @@ Promotions = Annotated[
 
 
 def _print(frame, title: str, limit: int = 40) -> None:  # type: ignore[no-untyped-def]
-    table = Table(title=title)
-    for col in frame.columns:
-        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
-    for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*(f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row))
-    console.print(table)
+    print_table(frame, title, limit=limit)
 
 
 @app.command()

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from shoplens.cli import Engine, WarehousePath, _connect, console, part_app
+from shoplens.cli import Engine, WarehousePath, _connect, console, part_app, print_table
 from shoplens.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,12 +28,7 @@ N = Annotated[int, typer.Option("--n", "-n", help="How many items.")]
 
 
 def _show(frame: pd.DataFrame, title: str) -> None:
-    table = Table(title=title)
-    for col in frame.columns:
-        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:,.4f}" if isinstance(v, float) else str(v) for v in row))
-    console.print(table)
+    print_table(frame, title, limit=None)
 
 
 def _load(model_dir: Path | None):  # type: ignore[no-untyped-def]
