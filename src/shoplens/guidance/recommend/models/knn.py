@@ -14,6 +14,7 @@ np.int64(2)
 
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -59,7 +60,9 @@ class ItemKNN(ItemItemModel):
             model = CosineRecommender(K=self.k, num_threads=1)
         else:
             raise InputError(f"weighting must be 'cosine' or 'bm25', not {self.weighting!r}")
-        with one_thread():
+        with one_thread(), warnings.catch_warnings():
+            # implicit 0.7 weights its own matrix as COO (BM25/TF-IDF), then warns about it
+            warnings.filterwarnings("ignore", "Method expects CSR input", module="implicit")
             model.fit(sp.csr_matrix(X, dtype=np.float64), show_progress=False)
         self.similarity_ = sp.csr_matrix(model.similarity, dtype=np.float64)
         return self
