@@ -5,34 +5,13 @@ JSON 4xx, served lists become impressions, turns are stored, the stream parses."
 from __future__ import annotations
 
 import json
-import time
+import runpy
+from pathlib import Path
 
 import pytest
 
-
-def auth(token):
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _error(r, status, code=None):
-    """A JSON error with a reason and no internals (as in test_api)."""
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    body = r.json()["error"]
-    assert body["status"] == status and body["message"] and body["request_id"]
-    if code:
-        assert body["code"] == code
-    for leak in ("traceback", "select ", ".py", "/tmp", "duckdb"):
-        assert leak not in r.text.lower()
-    return body
-
-
-def _drained(client, timeout=20.0):
-    st = client.app.state.service
-    deadline = time.monotonic() + timeout
-    while st.journal.backlog_bytes() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert st.journal.backlog_bytes() == 0
+_CHECKS = runpy.run_path(str(Path(__file__).with_name("checks.py")))
+auth, _error, _drained = _CHECKS["auth"], _CHECKS["error_body"], _CHECKS["drained"]
 
 
 def _library_recommend(settings, customer, events, n):
